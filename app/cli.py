@@ -1,0 +1,175 @@
+"""Command-line entry point: the GUI by default, and headless subcommands.
+
+    parley [--data-dir DIR] [--model PATH]             open the desktop app
+    parley chat [options] MESSAGE                       one exchange, streamed to stdout
+    parley conversations [--json]                       list saved conversations
+
+``--data-dir`` works before or after the subcommand. The headless commands use the same
+profile, store and engine code as the GUI. Errors exit non-zero with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from app import __version__
+from app.core.bundled_model import resolve_model_path
+from app.core.errors import ParleyError, user_message
+from app.core.settings_schema import parse_assignment
+from app.core.turn import ReplyRecorder, start_turn
+from app.paths import AppPaths
+from app.profile import Profile, open_profile
+
+log = logging.getLogger(__name__)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"parley: error: {message} (see `parley --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``parley`` argument parser."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                        help="keep every file Parley writes under DIR")
+    parser = _Parser(prog="parley", parents=[common],
+                     description="Chat with language models that run on this computer.")
+    parser.add_argument("--version", action="version", version=f"parley {__version__}")
+    parser.add_argument("--model", type=Path, metavar="PATH", help="GGUF model file to load")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    commands.add_parser("gui", parents=[common], help="open the desktop app (the default)")
+
+    chat = commands.add_parser("chat", parents=[common], help="send one message, print the reply")
+    chat.add_argument("message", help="the message to send")
+    chat.add_argument("--conversation", type=int, metavar="ID",
+                      help="continue this conversation (see `parley conversations`)")
+    chat.add_argument("--model", type=Path, metavar="PATH", default=argparse.SUPPRESS,
+                      help="GGUF model file to use instead of the configured one")
+    chat.add_argument("--json", action="store_true",
+                      help="print one JSON object at the end instead of streaming text")
+    chat.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                      help="override a setting for this message (repeatable)")
+
+    listing = commands.add_parser("conversations", parents=[common],
+                                  help="list saved conversations")
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``parley`` with ``argv``; return the exit status."""
+    args = build_parser().parse_args(argv)
+    paths = AppPaths.from_data_dir(getattr(args, "data_dir", None))
+    try:
+        if args.command in (None, "gui"):
+            from app.application import run_gui  # Qt is imported only for the GUI
+
+            return run_gui(paths, args.model)
+        if args.command == "chat":
+            return _chat(paths, args)
+        return _list_conversations(paths, args)
+    except ParleyError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: log the traceback, show one sentence
+        log.exception("unexpected error")
+        return _fail(user_message(exc))
+
+
+def _fail(message: str) -> int:
+    print(f"parley: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _open(paths: AppPaths) -> Profile:
+    profile = open_profile(paths)
+    for warning in profile.warnings:
+        print(f"parley: warning: {warning}", file=sys.stderr)
+    return profile
+
+
+def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
+    from app.engine.llama_engine import LlamaEngine  # llama.cpp only when needed
+
+    profile = _open(paths)
+    store = profile.store
+    try:
+        settings = profile.settings.with_changes(parse_assignment(a) for a in args.set)
+        if args.conversation is not None and store.conversation(args.conversation) is None:
+            raise ParleyError(f"There is no conversation {args.conversation}; "
+                              "list them with `parley conversations`.")
+        engine = LlamaEngine()
+        info = engine.load(args.model or resolve_model_path(settings["model_path"]), settings)
+        try:
+            turn = start_turn(store, args.conversation, args.message, settings, info.name)
+            recorder = ReplyRecorder(store, turn)
+
+            def show(text: str) -> None:
+                recorder.append(text)
+                if not args.json:
+                    sys.stdout.write(text)
+                    sys.stdout.flush()
+
+            try:
+                result = engine.generate(turn.request, show)
+            except ParleyError as exc:
+                recorder.fail(str(exc))
+                raise
+            except KeyboardInterrupt:
+                recorder.stop_now()
+                raise
+            reply = recorder.finish(result)
+        finally:
+            engine.close()
+    finally:
+        profile.close()
+    if args.json:
+        print(json.dumps(_chat_json(turn.conversation_id, turn.user_message.id, reply),
+                         ensure_ascii=False))
+    else:
+        print()
+    return 0
+
+
+def _chat_json(conversation_id: int, user_message_id: int, reply: Any) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        "user_message_id": user_message_id,
+        "assistant_message_id": reply.id,
+        "reply": reply.content,
+        "model": reply.model,
+        "settings": reply.settings,
+        "seed": reply.seed,
+        "prompt_tokens": reply.prompt_tokens,
+        "completion_tokens": reply.completion_tokens,
+        "tokens_per_s": reply.tokens_per_s,
+        "ttft_ms": reply.ttft_ms,
+    }
+
+
+def _list_conversations(paths: AppPaths, args: argparse.Namespace) -> int:
+    profile = _open(paths)
+    try:
+        rows = profile.store.list_conversations()
+    finally:
+        profile.close()
+    if args.json:
+        print(json.dumps([{"id": r.id, "title": r.title, "updated_at": r.updated_at,
+                           "message_count": r.message_count} for r in rows], ensure_ascii=False))
+        return 0
+    if not rows:
+        print("No conversations yet.")
+    for row in rows:
+        print(f"{row.id:>5}  {row.message_count:>4} messages  {row.title}")
+    return 0

@@ -1,0 +1,1 @@
+"""Plain-Python core of Parley: no Qt and no llama.cpp imports here."""

@@ -1,0 +1,59 @@
+"""What the engine is asked to do and what it reports back (plain data, no llama.cpp)."""
+
+from __future__ import annotations
+
+import enum
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class FinishReason(str, enum.Enum):
+    """Why a reply ended."""
+
+    STOP = "stop"            # the model ended its turn or hit a stop sequence
+    LENGTH = "length"        # max_tokens or the context window was reached
+    CANCELLED = "cancelled"  # the user (or shutdown) stopped it
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One message as the model sees it."""
+
+    role: str
+    content: str
+
+
+@dataclass
+class GenerationRequest:
+    """One reply to generate. ``cancel`` is the atomic stop flag, set from any thread."""
+
+    messages: list[ChatMessage]
+    sampling: dict[str, Any]
+    seed: int
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """The finished (or stopped) reply and how it was produced."""
+
+    text: str
+    finish_reason: FinishReason
+    prompt_tokens: int
+    completion_tokens: int
+    tokens_per_s: float | None
+    ttft_ms: float | None
+    dropped_messages: int = 0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the UI shows about the loaded model."""
+
+    path: str
+    name: str
+    n_ctx: int
+    gpu_layers: int
+    gpu_supported: bool
+    note: str | None = None  # e.g. why GPU offload was not used

@@ -1,0 +1,125 @@
+"""One exchange: commit the user's message, then record the reply as it streams.
+
+Shared by the GUI controller and the headless CLI so both store conversations identically:
+the user message is committed before generation starts, the reply row is rewritten at least
+every ``FLUSH_INTERVAL_S`` while it streams, and its final status and statistics are written
+at the end.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.core.generation import ChatMessage, FinishReason, GenerationRequest, GenerationResult
+from app.core.models import GenerationStats, Message, MessageStatus, Role
+from app.core.settings import Settings
+from app.core.store import Store
+
+TITLE_LENGTH = 60
+FLUSH_INTERVAL_S = 0.25
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A started exchange: the committed user message, the reply placeholder and the request."""
+
+    conversation_id: int
+    user_message: Message
+    reply: Message
+    request: GenerationRequest
+
+
+def title_from_text(text: str) -> str:
+    """A conversation title from the first user message: its first line, shortened."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "New chat")
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def choose_seed(settings: Settings) -> int:
+    """The configured seed, or a fresh random one (recorded, so the reply can be reproduced)."""
+    seed = int(settings["seed"])
+    return seed if seed >= 0 else random.randrange(2**31)
+
+
+def prompt_history(messages: list[Message], system_prompt: str) -> list[ChatMessage]:
+    """What the model sees: the system prompt, then every message with text, oldest first."""
+    history = [ChatMessage(Role.SYSTEM.value, system_prompt)] if system_prompt.strip() else []
+    history += [ChatMessage(m.role.value, m.content) for m in messages
+                if m.content and m.status is not MessageStatus.FAILED]
+    return history
+
+
+def start_turn(store: Store, conversation_id: int | None, text: str, settings: Settings,
+               model_name: str) -> Turn:
+    """Commit the user's ``text`` (creating the conversation if needed) and a reply placeholder."""
+    if conversation_id is None:
+        conversation_id = store.create_conversation(title_from_text(text))
+    earlier = store.messages(conversation_id)
+    parent = earlier[-1].id if earlier else None
+    user = store.add_message(conversation_id, Role.USER, text, parent_id=parent)
+    seed = choose_seed(settings)
+    stats = GenerationStats(model=model_name, settings=settings.sampling(), seed=seed)
+    reply = store.add_message(conversation_id, Role.ASSISTANT, "", parent_id=user.id,
+                              status=MessageStatus.STREAMING, stats=stats)
+    request = GenerationRequest(
+        messages=prompt_history([*earlier, user], settings["system_prompt"]),
+        sampling=settings.sampling(),
+        seed=seed,
+    )
+    return Turn(conversation_id, user, reply, request)
+
+
+class ReplyRecorder:
+    """Writes one streaming reply to the store: periodically while it grows, finally at the end."""
+
+    def __init__(self, store: Store, turn: Turn,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self._turn = turn
+        self._clock = clock
+        self._text = ""
+        self._saved_length = 0
+        self._last_save = clock()
+
+    @property
+    def text(self) -> str:
+        """The reply so far."""
+        return self._text
+
+    def append(self, delta: str) -> None:
+        """Add streamed text; save it when the last save is older than the flush interval."""
+        self._text += delta
+        if self._clock() - self._last_save >= FLUSH_INTERVAL_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Save the text now if anything arrived since the last save."""
+        if len(self._text) != self._saved_length:
+            self._store.update_message_text(self._turn.reply.id, self._text)
+            self._saved_length = len(self._text)
+        self._last_save = self._clock()
+
+    def finish(self, result: GenerationResult) -> Message:
+        """Write the final text, status and statistics of a reply that ended normally or was stopped."""
+        status = (MessageStatus.STOPPED if result.finish_reason is FinishReason.CANCELLED
+                  else MessageStatus.COMPLETE)
+        base = self._turn.reply
+        stats = GenerationStats(
+            model=base.model or "", settings=base.settings or {}, seed=base.seed or 0,
+            prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+            tokens_per_s=result.tokens_per_s, ttft_ms=result.ttft_ms,
+        )
+        self._text = result.text
+        return self._store.finish_message(base.id, result.text, status, stats)
+
+    def stop_now(self) -> Message:
+        """Record the reply as stopped with the text received so far (used when closing)."""
+        return self._store.finish_message(self._turn.reply.id, self._text, MessageStatus.STOPPED)
+
+    def fail(self, reason: str) -> Message:
+        """Record that generation failed, keeping any partial text."""
+        return self._store.finish_message(self._turn.reply.id, self._text, MessageStatus.FAILED,
+                                          error=reason)

@@ -1,0 +1,253 @@
+"""One llama.cpp model behind a small, thread-agnostic interface.
+
+``LlamaEngine`` is used from exactly one thread (the GUI's engine worker, or the CLI's main
+thread): llama.cpp is not thread-safe. It formats prompts with the model's own chat template,
+fits the history into the context window, reuses the KV cache prefix from the previous
+request, and streams text through a callback while honouring a cancel flag both while the
+prompt is processed (in small chunks) and while tokens are generated.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import llama_cpp
+from llama_cpp.llama_chat_format import ChatFormatterResponse, Jinja2ChatFormatter
+
+from app.core.context import fit_messages, reply_reserve
+from app.core.errors import ParleyError
+from app.core.generation import (
+    ChatMessage,
+    FinishReason,
+    GenerationRequest,
+    GenerationResult,
+    ModelInfo,
+)
+from app.core.settings import Settings
+from app.engine import llama_log
+from app.engine.gguf import check_model_file
+
+log = logging.getLogger(__name__)
+
+# Prompt tokens evaluated between two looks at the cancel flag (about 0.2 s on a small CPU).
+PREFILL_CHUNK = 64
+
+# Used when a model carries no chat template of its own.
+FALLBACK_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+class ModelLoadError(ParleyError):
+    """A model could not be loaded; the message says why and what to do."""
+
+
+class GenerationError(ParleyError):
+    """A reply could not be generated."""
+
+
+def default_thread_count() -> int:
+    """All cores on small machines; half the logical CPUs (about the physical cores) on big ones."""
+    cpus = os.cpu_count() or 2
+    return cpus if cpus <= 4 else cpus // 2
+
+
+class LlamaEngine:
+    """A loaded llama.cpp model. Not thread-safe: create, use and close it on one thread."""
+
+    def __init__(self) -> None:
+        self._llama: llama_cpp.Llama | None = None
+        self._formatter: Jinja2ChatFormatter | None = None
+        self._recurrent = False
+        self.info: ModelInfo | None = None
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def load(self, path: Path, settings: Settings) -> ModelInfo:
+        """Load the model at ``path`` (unloading any previous one); raise ModelLoadError on failure."""
+        check_model_file(path)
+        self.unload()
+        llama_log.install()
+        gpu_supported = bool(llama_cpp.llama_supports_gpu_offload())
+        gpu_layers = int(settings["n_gpu_layers"]) if gpu_supported else 0
+        threads = int(settings["n_threads"]) or default_thread_count()
+        params: dict[str, Any] = {
+            "model_path": str(path), "n_ctx": int(settings["n_ctx"]),
+            "n_threads": threads, "n_threads_batch": os.cpu_count() or threads,
+            "verbose": False,
+        }
+        note = None
+        try:
+            llama = self._create(params, gpu_layers, path)
+        except ModelLoadError as gpu_error:
+            if gpu_layers == 0:
+                raise
+            log.warning("GPU load failed, retrying on the CPU: %s", gpu_error)
+            llama = self._create(params, 0, path)
+            gpu_layers = 0
+            note = f"GPU offload failed, so the model runs on the CPU: {gpu_error}"
+        self._llama = llama
+        self._formatter = _chat_formatter(llama, path)
+        self._recurrent = bool(llama_cpp.llama_model_is_recurrent(llama.model)
+                               or llama_cpp.llama_model_is_hybrid(llama.model))
+        self.info = ModelInfo(str(path), path.name, llama.n_ctx(), gpu_layers, gpu_supported, note)
+        log.info("loaded %s (n_ctx=%d, gpu_layers=%d)", path, llama.n_ctx(), gpu_layers)
+        return self.info
+
+    @staticmethod
+    def _create(params: dict[str, Any], gpu_layers: int, path: Path) -> llama_cpp.Llama:
+        llama_log.clear()
+        try:
+            return llama_cpp.Llama(**params, n_gpu_layers=gpu_layers)
+        except jinja2.TemplateError as exc:
+            raise ModelLoadError(
+                f"The chat template inside {path.name} is broken ({exc}); "
+                "use another model file."
+            ) from exc
+        except (ValueError, RuntimeError, OSError, MemoryError) as exc:
+            raise ModelLoadError(_explain_load_failure(path, exc)) from exc
+
+    def unload(self) -> None:
+        """Free the model, if one is loaded."""
+        if self._llama is not None:
+            self._llama.close()
+        self._llama = None
+        self._formatter = None
+        self.info = None
+
+    close = unload
+
+    # -- prompts -----------------------------------------------------------------------------
+
+    def _require_model(self) -> tuple[llama_cpp.Llama, Jinja2ChatFormatter]:
+        if self._llama is None or self._formatter is None:
+            raise GenerationError("No model is loaded; choose a model and try again.")
+        return self._llama, self._formatter
+
+    def _format(self, messages: Sequence[ChatMessage]) -> tuple[ChatFormatterResponse, list[int]]:
+        llama, formatter = self._require_model()
+        try:
+            formatted = formatter(messages=[{"role": m.role, "content": m.content}
+                                            for m in messages])
+        except (jinja2.TemplateError, ValueError, TypeError) as exc:
+            raise GenerationError(f"The model's chat template failed on this conversation "
+                                  f"({exc}); try another model.") from exc
+        tokens = llama.tokenize(formatted.prompt.encode("utf-8"),
+                                add_bos=not formatted.added_special, special=True)
+        return formatted, tokens
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        """Tokens the formatted prompt for ``messages`` takes, by the model's own tokenizer."""
+        return len(self._format(messages)[1])
+
+    # -- generation --------------------------------------------------------------------------
+
+    def generate(self, request: GenerationRequest,
+                 on_text: Callable[[str], None]) -> GenerationResult:
+        """Stream a reply to ``request`` through ``on_text``; stop early when cancel is set."""
+        llama, _ = self._require_model()
+        n_ctx = llama.n_ctx()
+        max_tokens = int(request.sampling["max_tokens"])
+        messages, dropped, _ = fit_messages(request.messages, self.count_tokens,
+                                            n_ctx - reply_reserve(n_ctx, max_tokens))
+        formatted, prompt = self._format(messages)
+        started = time.perf_counter()
+        pieces: list[str] = []
+        first_text_at: float | None = None
+        finish = FinishReason.STOP
+        try:
+            if not self._prefill(prompt[:-1], request):
+                return GenerationResult("", FinishReason.CANCELLED, len(prompt), 0, None, None,
+                                        dropped)
+            stream = llama.create_completion(
+                prompt=prompt, stream=True, seed=request.seed,
+                max_tokens=min(max_tokens, n_ctx - len(prompt)),
+                stop=formatted.stop, stopping_criteria=formatted.stopping_criteria,
+                temperature=request.sampling["temperature"], top_k=request.sampling["top_k"],
+                top_p=request.sampling["top_p"], min_p=request.sampling["min_p"],
+                repeat_penalty=request.sampling["repeat_penalty"],
+            )
+            for chunk in stream:
+                if request.cancel.is_set():
+                    finish = FinishReason.CANCELLED
+                    break
+                choice = chunk["choices"][0]
+                if choice["text"]:
+                    first_text_at = first_text_at or time.perf_counter()
+                    pieces.append(choice["text"])
+                    on_text(choice["text"])
+                if choice["finish_reason"] == "length":
+                    finish = FinishReason.LENGTH
+            stream.close()
+        except (RuntimeError, ValueError) as exc:
+            raise GenerationError(f"llama.cpp failed while generating ({exc}); "
+                                  "try again, or lower the context length.") from exc
+        finished_at = time.perf_counter()
+        text = "".join(pieces)
+        completion_tokens = len(llama.tokenize(text.encode("utf-8"), add_bos=False,
+                                               special=True)) if text else 0
+        return GenerationResult(
+            text=text, finish_reason=finish, prompt_tokens=len(prompt),
+            completion_tokens=completion_tokens,
+            tokens_per_s=_rate(completion_tokens, first_text_at, finished_at),
+            ttft_ms=(first_text_at - started) * 1000 if first_text_at else None,
+            dropped_messages=dropped,
+        )
+
+    def _prefill(self, tokens: list[int], request: GenerationRequest) -> bool:
+        """Evaluate the prompt in chunks, reusing the cached prefix; False if cancelled."""
+        llama, _ = self._require_model()
+        cached = llama.input_ids[: llama.n_tokens].tolist()
+        reuse = 0
+        for cached_token, token in zip(cached, tokens, strict=False):
+            if cached_token != token:
+                break
+            reuse += 1
+        if reuse < llama.n_tokens and self._recurrent:
+            reuse = 0  # recurrent state cannot be rolled back to a prefix
+            llama.reset()
+        log.info("prompt of %d tokens, %d reused from the KV cache", len(tokens) + 1, reuse)
+        llama.n_tokens = reuse  # eval() drops the KV cache beyond this point
+        for start in range(reuse, len(tokens), PREFILL_CHUNK):
+            if request.cancel.is_set():
+                return False
+            llama.eval(tokens[start:start + PREFILL_CHUNK])
+        return True
+
+
+def _rate(tokens: int, first_at: float | None, end: float) -> float | None:
+    """Generation speed in tokens per second, from the first token to the last."""
+    if first_at is None or tokens < 2 or end <= first_at:
+        return None
+    return (tokens - 1) / (end - first_at)
+
+
+def _chat_formatter(llama: llama_cpp.Llama, path: Path) -> Jinja2ChatFormatter:
+    template = llama.metadata.get("tokenizer.chat_template") or FALLBACK_TEMPLATE
+    eos_id, bos_id = llama.token_eos(), llama.token_bos()
+    eos = llama._model.token_get_text(eos_id) if eos_id != -1 else ""
+    bos = llama._model.token_get_text(bos_id) if bos_id != -1 else ""
+    try:
+        return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos,
+                                   stop_token_ids=[eos_id])
+    except jinja2.TemplateError as exc:
+        raise ModelLoadError(f"The chat template inside {path.name} is broken ({exc}); "
+                             "use another model file.") from exc
+
+
+def _explain_load_failure(path: Path, exc: BaseException) -> str:
+    detail = llama_log.first_error() or str(exc)
+    lowered = detail.lower()
+    if isinstance(exc, MemoryError) or "memory" in lowered or "alloc" in lowered:
+        return (f"There is not enough memory to load {path.name}; close other programs, "
+                "lower the context length, or choose a smaller model.")
+    return (f"llama.cpp could not load {path.name} ({detail.strip()}); the file may be damaged "
+            "or need a newer Parley, so try downloading it again.")

@@ -1,0 +1,51 @@
+"""Opening the user's profile: directories, logging, settings and the conversation store.
+
+The first steps of start-up, shared by the GUI and the headless CLI (no Qt here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.core.errors import ParleyError
+from app.core.settings import Settings, load_settings
+from app.core.store import Store, open_store
+from app.logging_setup import configure_logging
+from app.paths import AppPaths
+
+
+@dataclass
+class Profile:
+    """Everything that belongs to one data directory, opened and ready."""
+
+    paths: AppPaths
+    settings: Settings
+    store: Store
+    warnings: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+
+def open_profile(paths: AppPaths) -> Profile:
+    """Create directories, start logging, load settings and open the store, in that order.
+
+    Damaged settings or databases are moved aside and reported in ``warnings``; problems the
+    app cannot work around raise ParleyError.
+    """
+    try:
+        paths.create()
+    except OSError as exc:
+        raise ParleyError(f"Cannot create Parley's folders under {paths.data_dir} "
+                          f"({exc.strerror}); choose another folder with --data-dir.") from exc
+    configure_logging(paths.log_file)
+    warnings: list[str] = []
+    settings, settings_warning = load_settings(paths.settings_file)
+    if settings_warning:
+        warnings.append(settings_warning)
+    store, store_warning = open_store(paths.database)
+    if store_warning:
+        warnings.append(store_warning)
+    store.mark_interrupted()
+    return Profile(paths, settings, store, warnings)

@@ -1,0 +1,282 @@
+"""The chat controller: connects the window to the store and to the engine worker.
+
+It lives on the GUI thread and is the only code that writes conversations while the GUI
+runs. Streamed text arrives from the worker as queued signals; it is coalesced (one view
+update per frame) and saved by a ReplyRecorder at least every half second.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+from app.core.errors import ParleyError
+from app.core.generation import GenerationResult, ModelInfo
+from app.core.models import ConversationSummary, Message
+from app.core.settings import Settings
+from app.core.store import Store
+from app.core.turn import ReplyRecorder, Turn, start_turn
+from app.engine.worker import EngineWorker
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 33           # at most one transcript update per frame (about 30 per second)
+SAVE_INTERVAL_MS = 500  # a streaming reply is saved at least this often
+SHUTDOWN_WAIT_MS = 1500
+
+
+@dataclass
+class _ActiveReply:
+    """The reply being generated right now."""
+
+    request_id: int
+    turn: Turn
+    recorder: ReplyRecorder
+    pending: list[str] = field(default_factory=list)
+    pieces: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class ChatController(QObject):
+    """Owns the conversation flow; the window only calls its methods and shows its signals."""
+
+    conversationsChanged = Signal(list)     # list[ConversationSummary]
+    conversationOpened = Signal(object, list)  # conversation id or None, list[Message]
+    messageAdded = Signal(object)           # Message
+    messageUpdated = Signal(object)         # Message (final state)
+    replyStreamed = Signal(int, str)        # message id, whole text so far
+    busyChanged = Signal(bool)
+    modelStatusChanged = Signal(str)
+    speedChanged = Signal(str)
+    errorOccurred = Signal(str)
+
+    # Requests to the worker (queued: the worker lives on its own thread).
+    _loadRequested = Signal(object, object)
+    _generateRequested = Signal(int, object)
+    _shutdownRequested = Signal()
+
+    def __init__(self, store: Store, settings: Settings, worker: EngineWorker) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.model_info: ModelInfo | None = None
+        self.current_conversation_id: int | None = None
+        self._model_name = ""
+        self._active: _ActiveReply | None = None
+        self._next_request_id = 1
+        self._closed = False
+
+        self._thread = QThread()
+        self._thread.setObjectName("engine-worker")
+        self._worker = worker
+        worker.moveToThread(self._thread)
+        self._loadRequested.connect(worker.load)
+        self._generateRequested.connect(worker.generate)
+        self._shutdownRequested.connect(worker.shutdown)
+        worker.loadStarted.connect(self._on_load_started)
+        worker.loadFinished.connect(self._on_load_finished)
+        worker.loadFailed.connect(self._on_load_failed)
+        worker.textStreamed.connect(self._on_text)
+        worker.generationFinished.connect(self._on_finished)
+        worker.generationFailed.connect(self._on_failed)
+        self._thread.start()
+
+        self._frame_timer = QTimer(self, singleShot=True, interval=FRAME_MS)
+        self._frame_timer.timeout.connect(self._show_pending_text)
+        self._save_timer = QTimer(self, interval=SAVE_INTERVAL_MS)
+        self._save_timer.timeout.connect(self._save_partial_reply)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Whether a reply is being generated."""
+        return self._active is not None
+
+    def title_of(self, conversation_id: int | None) -> str | None:
+        """The title of a saved conversation, or None."""
+        found = self.store.conversation(conversation_id) if conversation_id is not None else None
+        return found.title if found else None
+
+    def conversations(self) -> list[ConversationSummary]:
+        """Every saved conversation, newest first."""
+        return self.store.list_conversations()
+
+    # -- model -------------------------------------------------------------------------------
+
+    def load_model(self, path: Path) -> None:
+        """Ask the worker to load ``path``; the GUI stays usable meanwhile."""
+        self._model_name = path.stem
+        self._loadRequested.emit(path, self.settings)
+
+    def _on_load_started(self, name: str) -> None:
+        self.modelStatusChanged.emit(f"Loading {name}…")
+
+    def _on_load_finished(self, info: ModelInfo) -> None:
+        self.model_info = info
+        self._model_name = info.name
+        device = f"GPU ({info.gpu_layers} layers)" if info.gpu_layers else "CPU"
+        self.modelStatusChanged.emit(f"{info.name} · {device} · context {info.n_ctx}")
+        if info.note:
+            self.errorOccurred.emit(info.note)
+
+    def _on_load_failed(self, reason: str) -> None:
+        self.model_info = None
+        self.modelStatusChanged.emit("No model loaded")
+        self.errorOccurred.emit(reason)
+
+    # -- conversations -----------------------------------------------------------------------
+
+    def refresh_conversations(self) -> None:
+        """Re-read the conversation list and announce it."""
+        self.conversationsChanged.emit(self.conversations())
+
+    def new_conversation(self) -> None:
+        """Start a blank chat; it is saved when the first message is sent."""
+        self.current_conversation_id = None
+        self.conversationOpened.emit(None, [])
+
+    def open_conversation(self, conversation_id: int) -> None:
+        """Show a saved conversation (unknown ids open a blank chat)."""
+        if self.store.conversation(conversation_id) is None:
+            self.new_conversation()
+            return
+        self.current_conversation_id = conversation_id
+        self.conversationOpened.emit(conversation_id, self.store.messages(conversation_id))
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        """Rename a conversation (blank titles are ignored)."""
+        if title.strip():
+            self.store.rename_conversation(conversation_id, title.strip())
+            self.refresh_conversations()
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete a conversation (the caller has asked the user to confirm)."""
+        if self._active and self._active.turn.conversation_id == conversation_id:
+            self.stop()
+            self._finish_early()
+            self.busyChanged.emit(False)
+        self.store.delete_conversation(conversation_id)
+        if conversation_id == self.current_conversation_id:
+            self.new_conversation()
+        self.refresh_conversations()
+
+    # -- chatting ----------------------------------------------------------------------------
+
+    def send(self, text: str) -> bool:
+        """Commit ``text`` as the user's message and ask for a reply; False if busy or blank."""
+        if self.busy or not text.strip() or self._closed:
+            return False
+        try:
+            turn = start_turn(self.store, self.current_conversation_id, text, self.settings,
+                              self._model_name)
+        except ParleyError as exc:
+            self.errorOccurred.emit(str(exc))
+            return False
+        created = self.current_conversation_id is None
+        self.current_conversation_id = turn.conversation_id
+        request_id = self._next_request_id
+        self._next_request_id += 1
+        self._active = _ActiveReply(request_id, turn, ReplyRecorder(self.store, turn))
+        if created:
+            self.conversationOpened.emit(turn.conversation_id, [])
+        self.messageAdded.emit(turn.user_message)
+        self.messageAdded.emit(turn.reply)
+        self.refresh_conversations()
+        self.busyChanged.emit(True)
+        self.speedChanged.emit("")
+        self._save_timer.start()
+        self._generateRequested.emit(request_id, turn.request)
+        return True
+
+    def stop(self) -> None:
+        """Stop the reply being generated; its partial text is kept and marked stopped."""
+        if self._active is not None:
+            self._active.turn.request.cancel.set()
+
+    def _on_text(self, request_id: int, text: str) -> None:
+        active = self._active
+        if active is None or active.request_id != request_id:
+            return
+        active.pending.append(text)
+        active.pieces += 1
+        if not self._frame_timer.isActive():
+            self._frame_timer.start()
+
+    def _show_pending_text(self) -> None:
+        active = self._active
+        if active is None or not active.pending:
+            return
+        active.recorder.append("".join(active.pending))
+        active.pending.clear()
+        self.replyStreamed.emit(active.turn.reply.id, active.recorder.text)
+        elapsed = time.monotonic() - active.started
+        if elapsed > 0.5:
+            self.speedChanged.emit(f"≈ {active.pieces / elapsed:.0f} tok/s")
+
+    def _save_partial_reply(self) -> None:
+        if self._active is not None:
+            self._show_pending_text()
+            self._active.recorder.flush()
+
+    def _on_finished(self, request_id: int, result: GenerationResult) -> None:
+        active = self._take_active(request_id)
+        if active is None:
+            return
+        message = active.recorder.finish(result)
+        if result.tokens_per_s:
+            self.speedChanged.emit(f"{result.tokens_per_s:.1f} tok/s")
+        if result.dropped_messages:
+            self.errorOccurred.emit(
+                f"The {result.dropped_messages} oldest messages no longer fit in the model's "
+                "context window and were left out of this reply.")
+        self._announce_finished(message)
+
+    def _on_failed(self, request_id: int, reason: str) -> None:
+        active = self._take_active(request_id)
+        if active is None:
+            return
+        self._announce_finished(active.recorder.fail(reason))
+        self.errorOccurred.emit(reason)
+
+    def _take_active(self, request_id: int) -> _ActiveReply | None:
+        active = self._active
+        if active is None or active.request_id != request_id or self._closed:
+            return None
+        self._active = None
+        self._save_timer.stop()
+        self._frame_timer.stop()
+        active.recorder.append("".join(active.pending))
+        return active
+
+    def _announce_finished(self, message: Message) -> None:
+        self.messageUpdated.emit(message)
+        self.busyChanged.emit(False)
+        self.refresh_conversations()
+
+    def _finish_early(self) -> None:
+        """Record the active reply as stopped now, without waiting for the worker."""
+        active = self._active
+        if active is None:
+            return
+        self._active = None
+        self._save_timer.stop()
+        active.recorder.append("".join(active.pending))
+        active.recorder.stop_now()
+
+    # -- shutdown ----------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop any reply (keeping its text), close the model on its thread and end the thread."""
+        if self._closed:
+            return
+        self.stop()
+        self._finish_early()
+        self._closed = True
+        self._shutdownRequested.emit()
+        if not self._thread.wait(SHUTDOWN_WAIT_MS):
+            log.warning("the engine worker did not stop within %d ms", SHUTDOWN_WAIT_MS)

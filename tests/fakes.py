@@ -1,0 +1,62 @@
+"""A fake engine for fast UI tests: streams words on a timer and honours the cancel flag."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from app.core.errors import ParleyError
+from app.core.generation import (
+    ChatMessage,
+    FinishReason,
+    GenerationRequest,
+    GenerationResult,
+    ModelInfo,
+)
+from app.core.settings import Settings
+
+
+class FakeEngine:
+    """Replies with ``reply_words`` (echoing the last user message), one word per ``delay``."""
+
+    reply_words = 12
+    delay = 0.01
+    fail_load: str | None = None
+
+    def __init__(self) -> None:
+        self.requests: list[GenerationRequest] = []
+        self.closed = False
+
+    def load(self, path: Path, settings: Settings) -> ModelInfo:
+        if self.fail_load:
+            raise ParleyError(self.fail_load)
+        return ModelInfo(str(path), "fake-model.gguf", int(settings["n_ctx"]), 0, False)
+
+    def count_tokens(self, messages: list[ChatMessage]) -> int:
+        return sum(len(m.content.split()) for m in messages)
+
+    def generate(self, request: GenerationRequest,
+                 on_text: Callable[[str], None]) -> GenerationResult:
+        self.requests.append(request)
+        words = [f"word{i} " for i in range(self.reply_words)]
+        sent: list[str] = []
+        finish = FinishReason.STOP
+        for word in words:
+            if request.cancel.is_set():
+                finish = FinishReason.CANCELLED
+                break
+            time.sleep(self.delay)
+            sent.append(word)
+            on_text(word)
+        text = "".join(sent)
+        return GenerationResult(text, finish, 10, len(sent), 100.0, 5.0)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def fake_engine_factory(**overrides: object) -> Callable[[], FakeEngine]:
+    """A factory for FakeEngines with some class attributes overridden."""
+    engine_class = type("ConfiguredFakeEngine", (FakeEngine,), dict(overrides))
+    return engine_class
