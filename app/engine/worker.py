@@ -51,15 +51,18 @@ class EngineWorker(QObject):
         super().__init__()
         self._engine_factory = engine_factory
         self._engine: Engine | None = None
+        self._model_ready = False
 
     @Slot(object, object)
     def load(self, path: Path, settings: Settings) -> None:
         """Load ``path`` with ``settings`` (replacing any loaded model)."""
         self.loadStarted.emit(path.name)
+        self._model_ready = False
         try:
             if self._engine is None:
                 self._engine = self._engine_factory()
             info = self._engine.load(path, settings)
+            self._model_ready = True
         except Exception as exc:  # every failure becomes a sentence; the app keeps running
             log.exception("loading %s failed", path)
             self.loadFailed.emit(user_message(exc))
@@ -70,8 +73,8 @@ class EngineWorker(QObject):
     def generate(self, request_id: int, request: GenerationRequest) -> None:
         """Generate one reply, streaming its text."""
         try:
-            if self._engine is None:
-                raise ParleyError("No model is loaded yet; wait for it, or choose a model.")
+            if self._engine is None or not self._model_ready:
+                raise ParleyError("No model is loaded; wait for it to load, or choose another model.")
             result = self._engine.generate(
                 request, lambda text: self.textStreamed.emit(request_id, text))
         except Exception as exc:

@@ -1,0 +1,99 @@
+"""The llama.cpp engine, with the real bundled model."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.core.generation import ChatMessage, FinishReason, GenerationRequest
+from app.core.settings import Settings
+from app.engine.llama_engine import LlamaEngine, ModelLoadError
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def engine(model_path: Path):
+    engine = LlamaEngine()
+    engine.load(model_path, Settings({"n_ctx": 2048}))
+    yield engine
+    engine.close()
+
+
+def request(text: str, seed: int = 1, max_tokens: int = 40,
+            cancel: threading.Event | None = None) -> GenerationRequest:
+    sampling = Settings({"max_tokens": max_tokens}).sampling()
+    messages = [ChatMessage("system", "You are a helpful assistant."), ChatMessage("user", text)]
+    return GenerationRequest(messages, sampling, seed, cancel or threading.Event())
+
+
+def test_streams_a_reply_with_statistics(engine: LlamaEngine) -> None:
+    pieces: list[str] = []
+    result = engine.generate(request("Say hello in one sentence."), pieces.append)
+    assert result.text.strip()
+    assert "".join(pieces) == result.text
+    assert len(pieces) > 1  # streamed, not delivered at once
+    assert result.finish_reason in (FinishReason.STOP, FinishReason.LENGTH)
+    assert result.prompt_tokens > 10
+    assert 0 < result.completion_tokens <= 41
+    assert result.ttft_ms is not None and result.ttft_ms > 0
+    assert engine.info is not None and engine.info.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def test_same_seed_gives_the_same_reply(engine: LlamaEngine) -> None:
+    first = engine.generate(request("Name three colours.", seed=123), lambda _: None)
+    engine.generate(request("Something else entirely.", seed=5), lambda _: None)
+    again = engine.generate(request("Name three colours.", seed=123), lambda _: None)
+    assert first.text == again.text
+
+
+def test_max_tokens_ends_with_length(engine: LlamaEngine) -> None:
+    result = engine.generate(request("Write a long story about a dragon.", max_tokens=5),
+                             lambda _: None)
+    assert result.finish_reason is FinishReason.LENGTH
+    assert result.completion_tokens <= 6
+
+
+def test_cancel_stops_generation_and_keeps_the_partial_text(engine: LlamaEngine) -> None:
+    cancel = threading.Event()
+    pieces: list[str] = []
+
+    def on_text(text: str) -> None:
+        pieces.append(text)
+        if len(pieces) == 3:
+            cancel.set()
+
+    result = engine.generate(request("Write a long story about a dragon.", max_tokens=200,
+                                     cancel=cancel), on_text)
+    assert result.finish_reason is FinishReason.CANCELLED
+    assert result.text == "".join(pieces) and len(pieces) == 3
+
+
+def test_cancel_before_start_stops_during_prompt_processing(engine: LlamaEngine) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    result = engine.generate(request("word " * 300, cancel=cancel), lambda _: None)
+    assert result.finish_reason is FinishReason.CANCELLED and result.text == ""
+
+
+def test_long_history_is_fitted_into_the_window(model_path: Path) -> None:
+    engine = LlamaEngine()
+    engine.load(model_path, Settings({"n_ctx": 256}))
+    history = [ChatMessage("system", "Be brief."), ChatMessage("user", "Hi")]
+    for turn in range(20):
+        history += [ChatMessage("assistant", f"Answer number {turn} " * 5),
+                    ChatMessage("user", f"Question {turn}?")]
+    sampling = Settings({"max_tokens": 16}).sampling()
+    result = engine.generate(GenerationRequest(history, sampling, 3), lambda _: None)
+    engine.close()
+    assert result.dropped_messages > 0
+    assert result.prompt_tokens + 16 <= 256
+
+
+def test_a_damaged_model_gives_a_reason_not_a_crash(tmp_path: Path, model_path: Path) -> None:
+    damaged = tmp_path / "damaged.gguf"
+    damaged.write_bytes(model_path.read_bytes()[:5000])
+    with pytest.raises(ModelLoadError, match="could not load damaged.gguf"):
+        LlamaEngine().load(damaged, Settings())

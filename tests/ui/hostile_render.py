@@ -1,0 +1,42 @@
+"""Run as a script: render a hostile corpus in every widget that shows model text, lay it out
+and paint it. tests/ui/test_safe_text.py runs this under strace to prove no file is touched."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.application import create_application  # noqa: E402
+from app.core.models import Message, MessageStatus, Role  # noqa: E402
+from app.ui.transcript import TranscriptView  # noqa: E402
+
+
+def main(marker_dir: str) -> None:
+    app = create_application()
+    corpus = "\n\n".join([
+        f"![local]({marker_dir}/secret.png)",
+        f"![file](file://{marker_dir}/secret-url.png)",
+        "![zero](/dev/zero)",
+        "![remote](https://example.invalid/tracker.png)",
+        f"![rel](secret-relative.png) ![qrc](qrc:/{marker_dir}/secret-qrc.png)",
+        f"[file link](file://{marker_dir}/secret-link) [js](javascript:alert(1))",
+        "[data](data:text/html,<script>alert(1)</script>) [custom](parley-evil://x)",
+        f"<img src=\"{marker_dir}/secret-html.png\"> <b>bold</b> <a href=\"file:///etc/passwd\">x</a>",
+        r"\\server\share\secret.png ![unc](\\server\share\secret-unc.png)",
+        f"| a | b |\n|---|---|\n| ![t]({marker_dir}/secret-table.png) | 2 |",
+    ])
+    view = TranscriptView()
+    view.resize(800, 600)
+    view.show()
+    view.show_conversation([Message(1, 1, None, Role.ASSISTANT, corpus, MessageStatus.COMPLETE, 0.0)])
+    view.stream_text(1, corpus + "\n\nmore")
+    for _ in range(5):
+        app.processEvents()
+    view.grab()
+    print("rendered", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,152 @@
+"""The main window with a fake engine: sending, streaming, stopping, managing conversations."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.core.models import MessageStatus, Role
+from app.ui import dialogs
+from tests.fakes import fake_engine_factory
+
+
+def send(qtbot, session, text: str) -> None:
+    qtbot.keyClicks(session.window.composer, text)
+    qtbot.keyClick(session.window.composer, Qt.Key.Key_Return)
+
+
+def test_composer_has_focus_at_start(open_session, qtbot) -> None:
+    session = open_session()
+    qtbot.waitUntil(lambda: session.window.composer.hasFocus())
+
+
+def test_enter_sends_and_the_reply_streams_into_the_view(open_session, qtbot) -> None:
+    session = open_session()
+    streamed: list[str] = []
+    session.controller.replyStreamed.connect(lambda _id, text: streamed.append(text))
+    send(qtbot, session, "Hello")
+    assert session.window.composer.toPlainText() == ""
+    assert session.window.send_button.text() == "Stop"
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    messages = session.profile.store.messages(session.controller.current_conversation_id)
+    assert [(m.role, m.content) for m in messages] == [
+        (Role.USER, "Hello"), (Role.ASSISTANT, "".join(f"word{i} " for i in range(12)))]
+    assert messages[1].status is MessageStatus.COMPLETE
+    assert len(streamed) > 1  # several frames, each a longer prefix of the final reply
+    assert all(messages[1].content.startswith(text) for text in streamed)
+    assert [len(t) for t in streamed] == sorted({len(t) for t in streamed})
+    widget = session.window.transcript.message_widget(messages[1].id)
+    assert "word11" in widget.body.toPlainText()
+    assert "100.0 tok/s" in widget.header.text()
+    assert session.window.send_button.text() == "Send"
+    assert session.window.conversation_model.rowCount() == 1
+
+
+def test_shift_enter_adds_a_newline_instead_of_sending(open_session, qtbot) -> None:
+    session = open_session()
+    qtbot.keyClicks(session.window.composer, "line one")
+    qtbot.keyClick(session.window.composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(session.window.composer, "line two")
+    assert session.window.composer.toPlainText() == "line one\nline two"
+    assert session.profile.store.list_conversations() == []
+
+
+def test_escape_stops_and_keeps_the_partial_reply(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(reply_words=500, delay=0.02))
+    send(qtbot, session, "Tell me everything")
+    qtbot.waitUntil(lambda: "word3" in (session.window.transcript.message_widget(
+        session.controller._active.turn.reply.id).body.toPlainText()), timeout=10_000)
+    qtbot.keyClick(session.window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    reply = session.profile.store.messages(session.controller.current_conversation_id)[-1]
+    assert reply.status is MessageStatus.STOPPED
+    assert reply.content.startswith("word0 word1 word2 word3")
+    assert "word499" not in reply.content
+    assert "stopped" in session.window.transcript.message_widget(reply.id).header.text()
+
+
+def test_stop_button_stops(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(reply_words=500, delay=0.02))
+    send(qtbot, session, "Go")
+    qtbot.waitUntil(lambda: session.controller._active.recorder.text != "", timeout=10_000)
+    qtbot.mouseClick(session.window.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    assert session.profile.store.messages(
+        session.controller.current_conversation_id)[-1].status is MessageStatus.STOPPED
+
+
+def test_load_failure_is_one_sentence_and_the_app_stays_usable(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(fail_load="The model file is broken; pick another."),
+                           wait_for_model=False)
+    qtbot.waitUntil(lambda: session.window.error_banner.isVisible(), timeout=10_000)
+    assert session.window.error_banner.text() == "The model file is broken; pick another."
+    assert session.window.model_label.text() == "No model loaded"
+    send(qtbot, session, "Anyone there?")
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    reply = session.profile.store.messages(session.controller.current_conversation_id)[-1]
+    assert reply.status is MessageStatus.FAILED and "No model is loaded" in reply.error
+    assert "No model is loaded" in session.window.error_banner.text()
+
+
+def test_rename_and_delete_with_confirmation(open_session, qtbot, monkeypatch) -> None:
+    session = open_session()
+    send(qtbot, session, "First chat")
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    conversation = session.profile.store.list_conversations()[0]
+    window = session.window
+
+    monkeypatch.setattr(dialogs, "ask_text", lambda *a: "<b>Renamed</b>")
+    window._rename(conversation)
+    assert session.profile.store.conversation(conversation.id).title == "<b>Renamed</b>"
+    assert window.conversation_model.data(window.conversation_model.index(0)) == "<b>Renamed</b>"
+
+    monkeypatch.setattr(dialogs, "confirm", lambda *a: False)
+    window._delete(session.profile.store.conversation(conversation.id))
+    assert session.profile.store.conversation(conversation.id) is not None
+
+    monkeypatch.setattr(dialogs, "confirm", lambda *a: True)
+    window._delete(session.profile.store.conversation(conversation.id))
+    assert session.profile.store.list_conversations() == []
+    assert window.conversation_model.rowCount() == 0
+    assert session.controller.current_conversation_id is None
+
+
+def test_new_chat_and_switching_conversations(open_session, qtbot) -> None:
+    session = open_session()
+    send(qtbot, session, "Chat A")
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    first = session.controller.current_conversation_id
+    qtbot.mouseClick(session.window.new_chat_button, Qt.MouseButton.LeftButton)
+    assert session.controller.current_conversation_id is None
+    send(qtbot, session, "Chat B")
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    titles = [c.title for c in session.profile.store.list_conversations()]
+    assert titles == ["Chat B", "Chat A"]  # newest first
+    session.controller.open_conversation(first)
+    assert session.window.windowTitle() == "Chat A — Parley"
+    shown = [w.body.toPlainText() for w in session.window.transcript._widgets.values()]
+    assert shown[0] == "Chat A"
+
+
+def test_window_state_and_last_conversation_are_restored(open_session, qtbot) -> None:
+    session = open_session()
+    send(qtbot, session, "Remember me")
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    session.window.resize(777, 555)
+    conversation = session.controller.current_conversation_id
+    session.close()
+
+    again = open_session()
+    assert again.controller.current_conversation_id == conversation
+    assert (again.window.width(), again.window.height()) == (777, 555)
+    assert len(again.window.transcript._widgets) == 2
+
+
+def test_closing_during_generation_keeps_the_partial_reply(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(reply_words=10_000, delay=0.01))
+    send(qtbot, session, "Never ending")
+    qtbot.waitUntil(lambda: session.controller._active.recorder.text != "", timeout=10_000)
+    reply_id = session.controller._active.turn.reply.id
+    session.window.close()
+    assert not session.controller._thread.isRunning()
+    reply = session.profile.store.message(reply_id)
+    assert reply.status is MessageStatus.STOPPED and reply.content.startswith("word0")
