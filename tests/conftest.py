@@ -6,13 +6,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from app.core.bundled_model import bundled_model_path  # noqa: E402
-from app.paths import AppPaths  # noqa: E402
+from app.application import GuiSession, create_application, start_session
+from app.core.bundled_model import bundled_model_path
+from app.paths import AppPaths
+from tests.fakes import FakeEngine
 
 
 @pytest.fixture
@@ -41,3 +43,26 @@ def _no_real_browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True)
     yield opened
+
+
+SessionFactory = Callable[..., GuiSession]
+
+
+@pytest.fixture
+def open_session(qtbot, paths: AppPaths) -> Iterator[SessionFactory]:
+    """Open windows over ``paths`` (several in a row, like restarting the app); all closed after."""
+    create_application()
+    sessions: list[GuiSession] = []
+
+    def factory(engine_factory: Callable[[], object] = FakeEngine, wait_for_model: bool = True,
+                model: Path | None = Path("fake.gguf")) -> GuiSession:
+        session = start_session(paths, model, engine_factory)  # type: ignore[arg-type]
+        sessions.append(session)
+        session.window.show()
+        if wait_for_model:
+            qtbot.waitUntil(lambda: session.controller.model_info is not None, timeout=60_000)
+        return session
+
+    yield factory
+    for session in sessions:
+        session.close()

@@ -16,7 +16,7 @@ class Composer(QPlainTextEdit):
         super().__init__(parent)
         self.setPlaceholderText("Message Parley (Enter to send, Shift+Enter for a new line)")
         self.setTabChangesFocus(True)
-        self.setMaximumHeight(160)
+        self.setMaximumHeight(110)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         is_enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)

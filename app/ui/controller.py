@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 FRAME_MS = 33           # at most one transcript update per frame (about 30 per second)
 SAVE_INTERVAL_MS = 500  # a streaming reply is saved at least this often
-SHUTDOWN_WAIT_MS = 1500
+SHUTDOWN_WAIT_MS = 1000  # the promise: closing mid-reply ends within a second
 
 
 @dataclass

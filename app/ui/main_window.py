@@ -42,6 +42,8 @@ class MainWindow(QMainWindow):
         self.conversation_view = QListView()
         self.conversation_view.setModel(self.conversation_model)
         self.conversation_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.conversation_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.conversation_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.conversation_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.conversation_view.customContextMenuRequested.connect(self._show_conversation_menu)
         self.conversation_view.clicked.connect(self._on_conversation_clicked)

@@ -95,5 +95,5 @@ def test_long_history_is_fitted_into_the_window(model_path: Path) -> None:
 def test_a_damaged_model_gives_a_reason_not_a_crash(tmp_path: Path, model_path: Path) -> None:
     damaged = tmp_path / "damaged.gguf"
     damaged.write_bytes(model_path.read_bytes()[:5000])
-    with pytest.raises(ModelLoadError, match="could not load damaged.gguf"):
+    with pytest.raises(ModelLoadError, match=r"could not load damaged\.gguf"):
         LlamaEngine().load(damaged, Settings())

@@ -8,9 +8,9 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.application import create_application  # noqa: E402
-from app.core.models import Message, MessageStatus, Role  # noqa: E402
-from app.ui.transcript import TranscriptView  # noqa: E402
+from app.application import create_application
+from app.core.models import Message, MessageStatus, Role
+from app.ui.transcript import TranscriptView
 
 
 def main(marker_dir: str) -> None:
