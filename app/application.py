@@ -41,8 +41,9 @@ class GuiSession:
     window: MainWindow
 
     def close(self) -> None:
-        """Close the window (which shuts the engine down), then the store."""
+        """Close the window and shut the engine down, then close the store."""
         self.window.close()
+        self.controller.shutdown()  # idempotent; covers a window that was never shown
         self.profile.close()
 
 

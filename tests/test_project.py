@@ -47,7 +47,7 @@ def test_pyside_build_keeps_reference_counts(qtbot) -> None:
     from PySide6.QtGui import QTextDocument
 
     class Probe(QTextDocument):
-        def loadResource(self, resource_type, url):  # noqa: ANN001
+        def loadResource(self, resource_type, url):
             return None
 
     document = Probe()
