@@ -15,12 +15,14 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
 
 from app import __version__
 from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError, user_message
+from app.core.models import GenerationStats, Message
 from app.core.settings_schema import parse_assignment
 from app.core.turn import ReplyRecorder, start_turn
 from app.paths import AppPaths
@@ -142,19 +144,13 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
     return 0
 
 
-def _chat_json(conversation_id: int, user_message_id: int, reply: Any) -> dict[str, Any]:
+def _chat_json(conversation_id: int, user_message_id: int, reply: Message) -> dict[str, Any]:
     return {
         "conversation_id": conversation_id,
         "user_message_id": user_message_id,
         "assistant_message_id": reply.id,
         "reply": reply.content,
-        "model": reply.model,
-        "settings": reply.settings,
-        "seed": reply.seed,
-        "prompt_tokens": reply.prompt_tokens,
-        "completion_tokens": reply.completion_tokens,
-        "tokens_per_s": reply.tokens_per_s,
-        "ttft_ms": reply.ttft_ms,
+        **asdict(reply.stats or GenerationStats("", {}, 0)),
     }
 
 

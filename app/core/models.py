@@ -49,13 +49,7 @@ class Message:
     content: str
     status: MessageStatus
     created_at: float
-    model: str | None = None
-    settings: dict[str, Any] | None = None
-    seed: int | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    tokens_per_s: float | None = None
-    ttft_ms: float | None = None
+    stats: GenerationStats | None = None  # replies only: how they were produced
     error: str | None = None
 
 

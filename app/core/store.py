@@ -276,12 +276,20 @@ def _message_from_row(row: sqlite3.Row) -> Message:
         content=row["content"],
         status=MessageStatus(row["status"]),
         created_at=row["created_at"],
+        stats=_stats_from_row(row),
+        error=row["error"],
+    )
+
+
+def _stats_from_row(row: sqlite3.Row) -> GenerationStats | None:
+    if row["model"] is None:
+        return None
+    return GenerationStats(
         model=row["model"],
-        settings=json.loads(row["settings_json"]) if row["settings_json"] else None,
+        settings=json.loads(row["settings_json"]) if row["settings_json"] else {},
         seed=row["seed"],
         prompt_tokens=row["prompt_tokens"],
         completion_tokens=row["completion_tokens"],
         tokens_per_s=row["tokens_per_s"],
         ttft_ms=row["ttft_ms"],
-        error=row["error"],
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.core.generation import ChatMessage, FinishReason, GenerationRequest, GenerationResult
 from app.core.models import GenerationStats, Message, MessageStatus, Role
@@ -106,14 +106,13 @@ class ReplyRecorder:
         """Write the final text, status and statistics of a reply that ended normally or was stopped."""
         status = (MessageStatus.STOPPED if result.finish_reason is FinishReason.CANCELLED
                   else MessageStatus.COMPLETE)
-        base = self._turn.reply
-        stats = GenerationStats(
-            model=base.model or "", settings=base.settings or {}, seed=base.seed or 0,
-            prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
-            tokens_per_s=result.tokens_per_s, ttft_ms=result.ttft_ms,
-        )
+        started = self._turn.reply.stats
+        assert started is not None, "start_turn records the stats a reply starts with"
+        stats = replace(started, prompt_tokens=result.prompt_tokens,
+                        completion_tokens=result.completion_tokens,
+                        tokens_per_s=result.tokens_per_s, ttft_ms=result.ttft_ms)
         self._text = result.text
-        return self._store.finish_message(base.id, result.text, status, stats)
+        return self._store.finish_message(self._turn.reply.id, result.text, status, stats)
 
     def stop_now(self) -> Message:
         """Record the reply as stopped with the text received so far (used when closing)."""

@@ -25,12 +25,13 @@ def message_header(message: Message) -> str:
     if message.role is Role.USER:
         return "You"
     parts = ["Assistant"]
-    if message.model:
-        parts.append(message.model)
-    if message.tokens_per_s:
-        parts.append(f"{message.tokens_per_s:.1f} tok/s")
-    if message.ttft_ms is not None:
-        parts.append(f"first token {message.ttft_ms:.0f} ms")
+    stats = message.stats
+    if stats is not None:
+        parts.append(stats.model)
+        if stats.tokens_per_s:
+            parts.append(f"{stats.tokens_per_s:.1f} tok/s")
+        if stats.ttft_ms is not None:
+            parts.append(f"first token {stats.ttft_ms:.0f} ms")
     if message.status in STATUS_NOTES:
         parts.append(STATUS_NOTES[message.status])
     if message.error:

@@ -28,7 +28,7 @@ def test_start_turn_commits_user_message_and_placeholder(tmp_path: Path) -> None
         (Role.USER, "What is Parley?\nmore", MessageStatus.COMPLETE),
         (Role.ASSISTANT, "", MessageStatus.STREAMING)]
     assert stored[1].parent_id == stored[0].id
-    assert (stored[1].model, stored[1].seed) == ("m.gguf", 11)
+    assert (stored[1].stats.model, stored[1].stats.seed) == ("m.gguf", 11)
     assert turn.request.seed == 11
     assert [(m.role, m.content) for m in turn.request.messages] == [
         ("system", Settings()["system_prompt"]), ("user", "What is Parley?\nmore")]
@@ -38,7 +38,7 @@ def test_random_seed_is_chosen_and_recorded(tmp_path: Path) -> None:
     store = Store(tmp_path / "p.db")
     turn = start_turn(store, None, "hi", Settings({"seed": -1}), "m")
     assert turn.request.seed >= 0
-    assert store.message(turn.reply.id).seed == turn.request.seed
+    assert store.message(turn.reply.id).stats.seed == turn.request.seed
 
 
 def test_continuing_sends_the_whole_history(tmp_path: Path) -> None:
@@ -65,7 +65,9 @@ def test_recorder_saves_at_the_flush_interval_and_finishes(tmp_path: Path) -> No
     assert store.message(turn.reply.id).content == "Hello there"
     done = recorder.finish(GenerationResult("Hello there", FinishReason.CANCELLED, 5, 2, 50.0, 20.0))
     assert done.status is MessageStatus.STOPPED
-    assert (done.prompt_tokens, done.completion_tokens, done.tokens_per_s) == (5, 2, 50.0)
+    assert (done.stats.prompt_tokens, done.stats.completion_tokens, done.stats.tokens_per_s) == (
+        5, 2, 50.0)
+    assert done.stats.seed == turn.request.seed
 
 
 def test_failure_keeps_partial_text(tmp_path: Path) -> None:

@@ -57,6 +57,6 @@ def test_kill_during_streaming_keeps_committed_text(data_dir: Path, run: int) ->
         assert (user.role, user.content) == (Role.USER, "Write a very long story about the sea.")
         assert reply.content.startswith(seen)  # nothing committed was lost
         assert reply.status is MessageStatus.INTERRUPTED
-        assert reply.seed == 1 and reply.model == "SmolLM2-135M-Instruct.Q4_1.gguf"
+        assert reply.stats.seed == 1 and reply.stats.model == "SmolLM2-135M-Instruct.Q4_1.gguf"
     finally:
         profile.close()

@@ -29,8 +29,8 @@ def test_chat_stop_and_reopen_with_the_real_model(open_session, qtbot) -> None:
     assert (user.role, user.content) == (Role.USER, "What is the capital of France?")
     assert reply.role is Role.ASSISTANT and reply.status is MessageStatus.COMPLETE
     assert reply.content.strip() and streamed
-    assert reply.model == "SmolLM2-135M-Instruct.Q4_1.gguf"
-    assert reply.tokens_per_s and reply.ttft_ms and reply.completion_tokens
+    assert reply.stats.model == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert reply.stats.tokens_per_s and reply.stats.ttft_ms and reply.stats.completion_tokens
     shown_reply = session.window.transcript.message_widget(reply.id).body.toPlainText()
     assert reply.content.split()[0].strip("*#_`") in shown_reply  # rendered as Markdown
 
