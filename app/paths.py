@@ -52,11 +52,6 @@ class AppPaths:
         return self.config_dir / "window-state.ini"
 
     @property
-    def models_dir(self) -> Path:
-        """Where the user's own GGUF models live."""
-        return self.data_dir / "models"
-
-    @property
     def log_file(self) -> Path:
         """The rotating application log."""
         return self.log_dir / "parley.log"

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from app.core.errors import ParleyError
 from app.core.generation import (
-    ChatMessage,
     FinishReason,
     GenerationRequest,
     GenerationResult,
@@ -32,9 +31,6 @@ class FakeEngine:
         if self.fail_load:
             raise ParleyError(self.fail_load)
         return ModelInfo(str(path), "fake-model.gguf", int(settings["n_ctx"]), 0, False)
-
-    def count_tokens(self, messages: list[ChatMessage]) -> int:
-        return sum(len(m.content.split()) for m in messages)
 
     def generate(self, request: GenerationRequest,
                  on_text: Callable[[str], None]) -> GenerationResult:

@@ -20,7 +20,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.errors import ParleyError, user_message
-from app.core.generation import ChatMessage, GenerationRequest, GenerationResult, ModelInfo
+from app.core.generation import GenerationRequest, GenerationResult, ModelInfo
 from app.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ class Engine(Protocol):
     def load(self, path: Path, settings: Settings) -> ModelInfo: ...
     def generate(self, request: GenerationRequest,
                  on_text: Callable[[str], None]) -> GenerationResult: ...
-    def count_tokens(self, messages: list[ChatMessage]) -> int: ...
     def close(self) -> None: ...
 
 
