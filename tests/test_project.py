@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from app.core.settings_schema import markdown_table
+from app.docs import END, START
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -28,9 +29,8 @@ def test_core_imports_no_qt() -> None:
 
 def test_readme_settings_table_matches_the_schema() -> None:
     text = README.read_text(encoding="utf-8")
-    start, end = "<!-- settings-table:start -->\n", "<!-- settings-table:end -->"
-    assert start in text and end in text
-    table = text[text.index(start) + len(start):text.index(end)]
+    assert START in text and END in text
+    table = text[text.index(START) + len(START):text.index(END)]
     assert table == markdown_table(), (
         "README settings table is stale; regenerate it with `make readme-settings`")
 

@@ -157,8 +157,7 @@ class ChatController(QObject):
     def delete_conversation(self, conversation_id: int) -> None:
         """Delete a conversation (the caller has asked the user to confirm)."""
         if self._active and self._active.turn.conversation_id == conversation_id:
-            self.stop()
-            self._finish_early()
+            self._stop_now()
             self.busyChanged.emit(False)
         self.store.delete_conversation(conversation_id)
         if conversation_id == self.current_conversation_id:
@@ -243,9 +242,10 @@ class ChatController(QObject):
         self._announce_finished(active.recorder.fail(reason))
         self.errorOccurred.emit(reason)
 
-    def _take_active(self, request_id: int) -> _ActiveReply | None:
+    def _take_active(self, request_id: int | None = None) -> _ActiveReply | None:
+        """Detach the active reply (only if it is ``request_id``, when given), with all its text."""
         active = self._active
-        if active is None or active.request_id != request_id or self._closed:
+        if active is None or request_id not in (None, active.request_id) or self._closed:
             return None
         self._active = None
         self._save_timer.stop()
@@ -258,15 +258,12 @@ class ChatController(QObject):
         self.busyChanged.emit(False)
         self.refresh_conversations()
 
-    def _finish_early(self) -> None:
-        """Record the active reply as stopped now, without waiting for the worker."""
-        active = self._active
-        if active is None:
-            return
-        self._active = None
-        self._save_timer.stop()
-        active.recorder.append("".join(active.pending))
-        active.recorder.stop_now()
+    def _stop_now(self) -> None:
+        """Cancel the active reply and record it as stopped now, without waiting for the worker."""
+        self.stop()
+        active = self._take_active()
+        if active is not None:
+            active.recorder.stop_now()
 
     # -- shutdown ----------------------------------------------------------------------------
 
@@ -274,8 +271,7 @@ class ChatController(QObject):
         """Stop any reply (keeping its text), close the model on its thread and end the thread."""
         if self._closed:
             return
-        self.stop()
-        self._finish_early()
+        self._stop_now()
         self._closed = True
         self._shutdownRequested.emit()
         if not self._thread.wait(SHUTDOWN_WAIT_MS):
