@@ -1,7 +1,7 @@
 """Command-line entry point: the GUI by default, and headless subcommands.
 
     parley [--data-dir DIR] [--model PATH]             open the desktop app
-    parley chat [options] MESSAGE                       one exchange, streamed to stdout
+    parley chat [--preset NAME] [--set NAME=VALUE]... MESSAGE   one exchange, streamed
     parley conversations [--json]                       list saved conversations
 
 ``--data-dir`` works before or after the subcommand. The headless commands use the same
@@ -23,7 +23,9 @@ from app import __version__
 from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError, user_message
 from app.core.models import GenerationStats, Message
-from app.core.settings_schema import parse_assignment
+from app.core.presets import PresetLibrary
+from app.core.settings import Settings, validate_values
+from app.core.settings_schema import SettingError, parse_assignment
 from app.core.turn import ReplyRecorder, start_turn
 from app.paths import AppPaths
 from app.profile import Profile, open_profile
@@ -59,13 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
                       help="GGUF model file to use instead of the configured one")
     chat.add_argument("--json", action="store_true",
                       help="print one JSON object at the end instead of streaming text")
+    chat.add_argument("--preset", metavar="NAME",
+                      help="apply a preset or persona for this message (see the settings panel)")
     chat.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                      help="override a setting for this message (repeatable)")
+                      type=_assignment, help="override a setting for this message (repeatable)")
 
     listing = commands.add_parser("conversations", parents=[common],
                                   help="list saved conversations")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
     return parser
+
+
+def _assignment(text: str) -> tuple[str, Any]:
+    """``--set NAME=VALUE``, validated by the settings schema; errors exit with status 2."""
+    try:
+        return parse_assignment(text)
+    except SettingError as exc:
+        raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,10 +119,10 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
     profile = _open(paths)
     store = profile.store
     try:
-        settings = profile.settings.with_changes(parse_assignment(a) for a in args.set)
         if args.conversation is not None and store.conversation(args.conversation) is None:
             raise ParleyError(f"There is no conversation {args.conversation}; "
                               "list them with `parley conversations`.")
+        settings = _effective_settings(profile, args)
         engine = LlamaEngine()
         info = engine.load(args.model or resolve_model_path(settings["model_path"]), settings)
         try:
@@ -142,6 +154,22 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
     else:
         print()
     return 0
+
+
+def _effective_settings(profile: Profile, args: argparse.Namespace) -> Settings:
+    """Defaults, then the conversation's overrides, then ``--preset``, then each ``--set``."""
+    settings = profile.settings
+    if args.conversation is not None:
+        overrides, problems = validate_values(profile.store.conversation_overrides(args.conversation))
+        for problem in problems:
+            print(f"parley: warning: {problem}", file=sys.stderr)
+        settings = settings.with_changes(overrides)
+    if args.preset:
+        library, warning = PresetLibrary.open(profile.paths.presets_file)
+        if warning:
+            print(f"parley: warning: {warning}", file=sys.stderr)
+        settings = library.find(args.preset).applied_to(settings)
+    return settings.with_changes(args.set)
 
 
 def _chat_json(conversation_id: int, user_message_id: int, reply: Message) -> dict[str, Any]:

@@ -47,6 +47,11 @@ class AppPaths:
         return self.config_dir / "settings.json"
 
     @property
+    def presets_file(self) -> Path:
+        """The user's own presets (JSON, written atomically)."""
+        return self.config_dir / "presets.json"
+
+    @property
     def window_state_file(self) -> Path:
         """Window geometry and the last open conversation."""
         return self.config_dir / "window-state.ini"

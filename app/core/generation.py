@@ -7,6 +7,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.chat_templates import MODEL_TEMPLATE, TemplateChoice
+
 
 class FinishReason(str, enum.Enum):
     """Why a reply ended."""
@@ -31,6 +33,7 @@ class GenerationRequest:
     messages: list[ChatMessage]
     sampling: dict[str, Any]
     seed: int
+    template: TemplateChoice = MODEL_TEMPLATE
     cancel: threading.Event = field(default_factory=threading.Event)
 
 

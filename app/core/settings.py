@@ -1,21 +1,24 @@
-"""The user's settings: a validated value for every declared option, saved as JSON atomically.
+"""The user's settings: a validated value for every declared option, saved as versioned JSON.
 
-An unreadable or invalid settings file is moved aside (kept, never deleted) and defaults are
-used, with a one-sentence warning for the user.
+``Settings`` is immutable. Global defaults live in the settings file; a conversation's
+overrides are a plain ``{name: value}`` mapping applied on top (``Settings.with_changes``).
+Invalid values from a file are named in a warning, and the file is kept as a backup before
+anything new is written over it.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from app.core.atomic import move_aside, write_atomically
-from app.core.settings_schema import OPTIONS, SAMPLING_NAMES, SettingError, defaults, option
+from app.core.atomic import move_aside
+from app.core.json_file import read_document, set_aside, write_document
+from app.core.option import Applies, Group
+from app.core.settings_schema import OPTIONS, SettingError, defaults, option
 
-log = logging.getLogger(__name__)
+FILE_KIND = "parley-settings"
+FILE_VERSION = 1
 
 
 class Settings:
@@ -24,25 +27,34 @@ class Settings:
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         merged = defaults()
         for name, raw in (values or {}).items():
-            merged[name] = option(name).coerce(raw)
+            merged[option(name).name] = option(name).coerce(raw)
         self._values = merged
 
     def __getitem__(self, name: str) -> Any:
         return self._values[option(name).name]
 
     def with_changes(self, changes: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Settings:
-        """A copy with ``changes`` applied (validated and clamped)."""
+        """A copy with ``changes`` applied (each validated)."""
         updated = dict(self._values)
         updated.update(dict(changes))
         return Settings(updated)
 
     def as_dict(self) -> dict[str, Any]:
-        """Every value, by name, in declaration order."""
-        return {o.name: self._values[o.name] for o in OPTIONS}
+        """Every value, by name, in declaration order (JSON-ready)."""
+        return {o.name: _jsonable(self._values[o.name]) for o in OPTIONS}
 
     def sampling(self) -> dict[str, Any]:
-        """The values that shape one reply, as recorded with each assistant message."""
-        return {name: self._values[name] for name in SAMPLING_NAMES}
+        """The values that shape how each token is picked."""
+        return {o.name: self._values[o.name] for o in OPTIONS if o.group is Group.SAMPLING}
+
+    def load_values(self) -> dict[str, Any]:
+        """The values the model was loaded with; a change to any of them needs a reload."""
+        return {o.name: self._values[o.name] for o in OPTIONS if o.applies is Applies.MODEL_RELOAD}
+
+    def differences(self, base: Settings) -> dict[str, Any]:
+        """The values that differ from ``base``, JSON-ready (what a preset or override stores)."""
+        mine, theirs = self.as_dict(), base.as_dict()
+        return {name: value for name, value in mine.items() if theirs[name] != value}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Settings) and other._values == self._values
@@ -51,49 +63,45 @@ class Settings:
         return f"Settings({self._values!r})"
 
 
-def load_settings(path: Path) -> tuple[Settings, str | None]:
-    """Read settings from ``path``; return them and a warning sentence, if something was wrong.
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
-    A missing file gives the defaults silently. A damaged file is moved aside and defaults are
-    used. Single bad values are replaced by their defaults and named in the warning.
-    """
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Settings(), None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _start_fresh(path, exc)
-    if not isinstance(raw, dict):
-        return _start_fresh(path, TypeError("not a JSON object"))
 
+def validate_values(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Split ``raw`` into valid values and one sentence per rejected name or value."""
     good: dict[str, Any] = {}
-    rejected: list[str] = []
+    problems: list[str] = []
     for name, value in raw.items():
         try:
             good[option(name).name] = option(name).coerce(value)
-        except SettingError:
-            rejected.append(name)
-    if not rejected:
+        except SettingError as exc:
+            problems.append(str(exc))
+    return good, problems
+
+
+def load_settings(path: Path) -> tuple[Settings, str | None]:
+    """Read settings from ``path``; return them and a warning sentence, if something was wrong.
+
+    A missing file gives the defaults silently. An unreadable file is moved aside and the
+    defaults are used. Single invalid values fall back to their defaults; they are named in
+    the warning, and the file is kept as a backup so the next save does not overwrite it.
+    """
+    document = read_document(path, FILE_KIND, FILE_VERSION, "settings")
+    if document.data is None:
+        return Settings(), document.warning
+    if not isinstance(document.data, dict):
+        return Settings(), set_aside(path, "settings", "it does not hold a settings object").warning
+    good, problems = validate_values(document.data)
+    if not problems:
         return Settings(good), None
-    log.warning("ignored invalid settings in %s: %s", path, rejected)
-    return Settings(good), (
-        f"Some settings in {path} were invalid ({', '.join(sorted(rejected))}) "
-        "and their defaults are used; check them in Settings."
-    )
-
-
-def _start_fresh(path: Path, exc: BaseException) -> tuple[Settings, str]:
-    log.warning("settings file %s is unreadable: %s", path, exc)
     try:
-        kept = move_aside(path, "damaged")
+        kept = f"the old file was kept as {move_aside(path, 'invalid')}"
     except OSError:
-        return Settings(), f"The settings file {path} could not be read, so defaults are used."
-    return Settings(), (
-        f"The settings file could not be read, so defaults are used; the old file was kept as {kept}."
-    )
+        kept = f"fix {path} by hand"
+    return Settings(good), (f"Invalid settings were replaced by their defaults and {kept}: "
+                            + " ".join(problems))
 
 
 def save_settings(path: Path, settings: Settings) -> None:
     """Write ``settings`` to ``path`` atomically (old or new file, never a mix)."""
-    text = json.dumps(settings.as_dict(), indent=2, ensure_ascii=False) + "\n"
-    write_atomically(path, text.encode("utf-8"))
+    write_document(path, FILE_KIND, FILE_VERSION, settings.as_dict())

@@ -1,149 +1,125 @@
 """Every setting, declared once.
 
-A declaration carries the name, type, default, range or choices, label, one-line help and
-whether the change applies to the next message or needs a model reload. Validation, the
-``--set NAME=VALUE`` flags, the README table and (later) the settings panel all come from here.
+Each declaration carries the name, type, default, range or choices, label, one-line help,
+panel group and whether a change applies to the next message or needs a model reload. The
+settings panel, validation, the ``--set NAME=VALUE`` flags and the README table all come
+from ``OPTIONS``; nothing else lists settings by hand.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from app.core.errors import ParleyError
+from app.core.chat_templates import AUTO, TEMPLATE_CHOICES, check_template
+from app.core.option import Applies, Group, Option, SettingError
 
-
-class Applies(enum.Enum):
-    """When a changed value takes effect."""
-
-    NEXT_MESSAGE = "next message"
-    MODEL_RELOAD = "model reload"
-
-
-class SettingError(ParleyError):
-    """A setting value that cannot be used."""
-
-
-@dataclass(frozen=True)
-class Option:
-    """One declared setting."""
-
-    name: str
-    type: type
-    default: Any
-    label: str
-    help: str
-    applies: Applies
-    minimum: float | None = None
-    maximum: float | None = None
-
-    def range_text(self) -> str:
-        """The allowed values, for help text and the README."""
-        if self.minimum is not None and self.maximum is not None:
-            return f"{self.minimum} – {self.maximum}"
-        return "any text" if self.type is str else ""
-
-    def coerce(self, raw: Any) -> Any:
-        """Convert ``raw`` (a JSON value or command-line text) to this option's type.
-
-        Numbers outside the range are clamped; values of the wrong kind raise SettingError.
-        """
-        try:
-            if self.type is bool:
-                value = _parse_bool(raw)
-            elif self.type is int:
-                if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-                    raise ValueError(raw)
-                value = int(raw)
-            elif self.type is float:
-                if isinstance(raw, bool):
-                    raise ValueError(raw)
-                value = float(raw)
-                if value != value:  # NaN
-                    raise ValueError(raw)
-            else:
-                if not isinstance(raw, str):
-                    raise ValueError(raw)
-                value = raw
-        except (TypeError, ValueError):
-            raise SettingError(
-                f"The setting {self.name} cannot be {raw!r}; "
-                f"use a {self.type.__name__}{self._range_suffix()}."
-            ) from None
-        return self._clamp(value)
-
-    def _clamp(self, value: Any) -> Any:
-        if self.minimum is not None and value < self.minimum:
-            return self.type(self.minimum)
-        if self.maximum is not None and value > self.maximum:
-            return self.type(self.maximum)
-        return value
-
-    def _range_suffix(self) -> str:
-        text = self.range_text()
-        return f" in {text}" if text and self.type is not str else ""
-
-
-def _parse_bool(raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.strip().lower() in {"1", "true", "yes", "on"}:
-        return True
-    if isinstance(raw, str) and raw.strip().lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError(raw)
-
+__all__ = ["OPTIONS", "Applies", "Group", "Option", "SettingError", "defaults", "markdown_table",
+           "option", "options_in", "parse_assignment"]
 
 _NEXT = Applies.NEXT_MESSAGE
 _RELOAD = Applies.MODEL_RELOAD
+_SAMPLING = Group.SAMPLING
+_MODEL = Group.MODEL
+_CHAT = Group.CONVERSATION
 
 OPTIONS: tuple[Option, ...] = (
-    Option("model_path", str, "", "Model file",
-           "Path to a GGUF model; empty means the bundled SmolLM2-135M-Instruct.", _RELOAD),
-    Option("system_prompt", str, "You are a helpful assistant.", "System prompt",
-           "Instructions the model sees before every conversation.", _NEXT),
+    # -- sampling: how each next token is picked ----------------------------------------------
     Option("temperature", float, 0.7, "Temperature",
-           "Randomness of the reply: 0 always picks the likeliest word, higher is more varied.",
-           _NEXT, 0.0, 2.0),
+           "Randomness: 0 always picks the likeliest token, higher values give more varied text.",
+           _NEXT, _SAMPLING, 0.0, 2.0),
     Option("top_k", int, 40, "Top-k",
-           "Sample only from the k likeliest tokens (0 disables the limit).", _NEXT, 0, 1000),
+           "Sample only from the k likeliest tokens; 0 turns the limit off.",
+           _NEXT, _SAMPLING, 0, 1000, special="off"),
     Option("top_p", float, 0.95, "Top-p",
-           "Sample from the smallest set of tokens whose probabilities add up to p.",
-           _NEXT, 0.0, 1.0),
+           "Sample from the smallest set of tokens whose probabilities add up to p; 1 turns it off.",
+           _NEXT, _SAMPLING, 0.0, 1.0),
     Option("min_p", float, 0.05, "Min-p",
-           "Drop tokens less likely than this fraction of the likeliest one.", _NEXT, 0.0, 1.0),
+           "Drop tokens less likely than this fraction of the likeliest one; 0 turns it off.",
+           _NEXT, _SAMPLING, 0.0, 1.0),
+    Option("typical_p", float, 1.0, "Typical-p",
+           "Locally typical sampling: keep tokens close to the expected surprise; 1 turns it off.",
+           _NEXT, _SAMPLING, 0.0, 1.0),
     Option("repeat_penalty", float, 1.1, "Repeat penalty",
-           "Discourage repeating recent tokens (1 means no penalty).", _NEXT, 0.0, 2.0),
+           "Make recently used tokens less likely; 1 means no penalty.",
+           _NEXT, _SAMPLING, 0.0, 2.0),
+    Option("repeat_last_n", int, 64, "Repeat window",
+           "How many recent tokens the repeat, presence and frequency penalties look at.",
+           _NEXT, _SAMPLING, 0, 4096, special="off"),
+    Option("presence_penalty", float, 0.0, "Presence penalty",
+           "Make any token already in the window less likely, once; encourages new topics.",
+           _NEXT, _SAMPLING, -2.0, 2.0),
+    Option("frequency_penalty", float, 0.0, "Frequency penalty",
+           "Make tokens less likely the more often they appear in the window.",
+           _NEXT, _SAMPLING, -2.0, 2.0),
+    Option("mirostat_mode", int, 0, "Mirostat",
+           "Adaptive sampling that targets a steady surprise; replaces top-k, top-p and min-p.",
+           _NEXT, _SAMPLING, choices=((0, "Off"), (1, "Mirostat 1"), (2, "Mirostat 2"))),
+    Option("mirostat_tau", float, 5.0, "Mirostat target (tau)",
+           "The surprise Mirostat aims for: lower is more focused, higher more varied.",
+           _NEXT, _SAMPLING, 0.0, 10.0),
+    Option("mirostat_eta", float, 0.1, "Mirostat learning rate (eta)",
+           "How fast Mirostat adjusts towards its target.", _NEXT, _SAMPLING, 0.0, 1.0),
     Option("max_tokens", int, 1024, "Maximum reply length",
-           "Stop the reply after this many tokens.", _NEXT, 1, 32768),
+           "Stop the reply after this many tokens.", _NEXT, _SAMPLING, 1, 32768),
     Option("seed", int, -1, "Seed",
-           "Fixed seed for reproducible replies; -1 picks a new random seed each time.",
-           _NEXT, -1, 2**31 - 1),
+           "A fixed seed makes replies reproducible; random picks and records a new seed each time.",
+           _NEXT, _SAMPLING, -1, 2**31 - 1, special="random"),
+    Option("stop", tuple, (), "Stop sequences",
+           "The reply ends when it produces any of these texts (one per line in the panel).",
+           _NEXT, _SAMPLING, multiline=True),
+    # -- model loading: changing these reloads the model -------------------------------------
+    Option("model_path", str, "", "Model file",
+           "Path to a GGUF model; empty means the bundled SmolLM2-135M-Instruct.", _RELOAD, _MODEL),
     Option("n_ctx", int, 4096, "Context length",
-           "How many tokens of conversation the model can see at once.", _RELOAD, 256, 131072),
-    Option("n_threads", int, 0, "CPU threads",
-           "Threads used for generation; 0 chooses automatically.", _RELOAD, 0, 256),
+           "How many tokens of conversation the model can see at once; more needs more memory.",
+           _RELOAD, _MODEL, 256, 131072),
     Option("n_gpu_layers", int, -1, "GPU layers",
-           "Layers offloaded to the GPU when this build supports one; -1 means all, 0 none.",
-           _RELOAD, -1, 1000),
+           "Layers offloaded to the GPU when this build has one; all, or 0 for none.",
+           _RELOAD, _MODEL, -1, 1000, special="all"),
+    Option("n_threads", int, 0, "Threads",
+           "CPU threads used while generating; automatic uses the physical cores.",
+           _RELOAD, _MODEL, 0, 256, special="automatic"),
+    Option("n_threads_batch", int, 0, "Threads for prompt processing",
+           "CPU threads used while reading the prompt; automatic uses every core.",
+           _RELOAD, _MODEL, 0, 256, special="automatic"),
+    Option("n_batch", int, 512, "Batch size",
+           "Prompt tokens processed per step: larger is faster on a GPU but uses more memory.",
+           _RELOAD, _MODEL, 8, 8192),
+    Option("flash_attn", bool, False, "Flash attention",
+           "A faster, leaner attention kernel; helps most on GPUs.", _RELOAD, _MODEL),
+    Option("use_mmap", bool, True, "Memory-map the model",
+           "Read the weights on demand from the file instead of copying them into memory first.",
+           _RELOAD, _MODEL),
+    Option("use_mlock", bool, False, "Lock the model in memory",
+           "Keep the weights in RAM so the system never swaps them out; needs enough free RAM.",
+           _RELOAD, _MODEL),
+    # -- conversation ----------------------------------------------------------------------
+    Option("system_prompt", str, "You are a helpful assistant.", "System prompt",
+           "Instructions the model sees before every conversation.", _NEXT, _CHAT, multiline=True),
+    Option("chat_template", str, AUTO, "Chat template",
+           "How messages are laid out for the model: from the model file, a named format, or custom.",
+           _NEXT, _CHAT, choices=TEMPLATE_CHOICES),
+    Option("custom_template", str, "", "Custom template",
+           "A Jinja chat template, used when the chat template is custom; checked as you type.",
+           _NEXT, _CHAT, multiline=True, check=check_template),
 )
 
-OPTIONS_BY_NAME: Mapping[str, Option] = {option.name: option for option in OPTIONS}
-
-SAMPLING_NAMES: tuple[str, ...] = (
-    "temperature", "top_k", "top_p", "min_p", "repeat_penalty", "max_tokens",
-)
+_BY_NAME: Mapping[str, Option] = {o.name: o for o in OPTIONS}
 
 
 def option(name: str) -> Option:
     """The declaration for ``name``, or SettingError naming the valid ones."""
     try:
-        return OPTIONS_BY_NAME[name]
+        return _BY_NAME[name]
     except KeyError:
-        known = ", ".join(OPTIONS_BY_NAME)
+        known = ", ".join(_BY_NAME)
         raise SettingError(f"There is no setting called {name!r}; known settings: {known}.") from None
+
+
+def options_in(group: Group) -> tuple[Option, ...]:
+    """The options shown in ``group``, in declaration order."""
+    return tuple(o for o in OPTIONS if o.group is group)
 
 
 def defaults() -> dict[str, Any]:
@@ -162,8 +138,17 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 def markdown_table() -> str:
     """The README settings table, generated from the declarations."""
-    rows = ["| Setting | Default | Range | Applies on | What it does |", "|---|---|---|---|---|"]
+    rows = ["| Setting | Group | Default | Accepts | Takes effect | What it does |",
+            "|---|---|---|---|---|---|"]
     for o in OPTIONS:
-        default = f"`{o.default!r}`" if o.type is str else f"`{o.default}`"
-        rows.append(f"| `{o.name}` | {default} | {o.range_text()} | {o.applies.value} | {o.help} |")
+        rows.append(f"| `{o.name}` | {o.group.value} | `{_shown_default(o)}` | {o.accepts_text()} "
+                    f"| {o.applies.value} | {o.help} |")
     return "\n".join(rows) + "\n"
+
+
+def _shown_default(o: Option) -> str:
+    if o.type is str:
+        return repr(o.default)
+    if o.type is tuple:
+        return "[]"
+    return str(o.default).lower() if o.type is bool else str(o.default)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from app.core.atomic import move_aside
 from app.core.errors import StoreError
@@ -128,15 +129,33 @@ class Store:
 
     # -- conversations -----------------------------------------------------------------------
 
-    def create_conversation(self, title: str) -> int:
-        """Create an empty conversation and return its id."""
+    def create_conversation(self, title: str, overrides: dict[str, Any] | None = None) -> int:
+        """Create an empty conversation (with its setting ``overrides``) and return its id."""
         now = time.time()
         with self._transaction():
             cursor = self._db.execute(
-                "INSERT INTO conversations (title, created_at, updated_at) VALUES (?, ?, ?)",
-                (title, now, now),
+                "INSERT INTO conversations (title, created_at, updated_at, overrides_json)"
+                " VALUES (?, ?, ?, ?)",
+                (title, now, now, json.dumps(overrides or {}, ensure_ascii=False)),
             )
         return int(cursor.lastrowid or 0)
+
+    def conversation_overrides(self, conversation_id: int) -> dict[str, Any]:
+        """The settings this conversation overrides, as stored (the caller validates them)."""
+        row = self._db.execute("SELECT overrides_json FROM conversations WHERE id = ?",
+                               (conversation_id,)).fetchone()
+        try:
+            overrides = json.loads(row[0]) if row else {}
+        except json.JSONDecodeError:
+            log.warning("conversation %d has unreadable overrides; ignoring them", conversation_id)
+            return {}
+        return overrides if isinstance(overrides, dict) else {}
+
+    def set_conversation_overrides(self, conversation_id: int, overrides: dict[str, Any]) -> None:
+        """Replace the settings this conversation overrides."""
+        with self._transaction():
+            self._db.execute("UPDATE conversations SET overrides_json = ? WHERE id = ?",
+                             (json.dumps(overrides, ensure_ascii=False), conversation_id))
 
     def conversation(self, conversation_id: int) -> ConversationSummary | None:
         """One conversation's summary, or None if there is no such conversation."""

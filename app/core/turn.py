@@ -12,7 +12,9 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
+from app.core.chat_templates import choose_template
 from app.core.generation import ChatMessage, FinishReason, GenerationRequest, GenerationResult
 from app.core.models import GenerationStats, Message, MessageStatus, Role
 from app.core.settings import Settings
@@ -53,21 +55,28 @@ def prompt_history(messages: list[Message], system_prompt: str) -> list[ChatMess
 
 
 def start_turn(store: Store, conversation_id: int | None, text: str, settings: Settings,
-               model_name: str) -> Turn:
-    """Commit the user's ``text`` (creating the conversation if needed) and a reply placeholder."""
+               model_name: str, new_overrides: dict[str, Any] | None = None) -> Turn:
+    """Commit the user's ``text`` and a reply placeholder; raise ParleyError before committing
+    anything if the settings cannot be used (a broken custom template).
+
+    ``settings`` are the effective ones (defaults plus the conversation's overrides). A new
+    conversation is created when ``conversation_id`` is None, with ``new_overrides``.
+    """
+    template = choose_template(settings["chat_template"], settings["custom_template"])
     if conversation_id is None:
-        conversation_id = store.create_conversation(title_from_text(text))
+        conversation_id = store.create_conversation(title_from_text(text), new_overrides)
     earlier = store.messages(conversation_id)
     parent = earlier[-1].id if earlier else None
     user = store.add_message(conversation_id, Role.USER, text, parent_id=parent)
     seed = choose_seed(settings)
-    stats = GenerationStats(model=model_name, settings=settings.sampling(), seed=seed)
+    stats = GenerationStats(model=model_name, settings=settings.as_dict(), seed=seed)
     reply = store.add_message(conversation_id, Role.ASSISTANT, "", parent_id=user.id,
                               status=MessageStatus.STREAMING, stats=stats)
     request = GenerationRequest(
         messages=prompt_history([*earlier, user], settings["system_prompt"]),
         sampling=settings.sampling(),
         seed=seed,
+        template=template,
     )
     return Turn(conversation_id, user, reply, request)
 

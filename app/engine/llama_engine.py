@@ -20,6 +20,7 @@ import jinja2
 import llama_cpp
 from llama_cpp.llama_chat_format import ChatFormatterResponse, Jinja2ChatFormatter
 
+from app.core.chat_templates import MODEL_TEMPLATE, TemplateChoice
 from app.core.context import fit_messages, reply_reserve
 from app.core.errors import ParleyError
 from app.core.generation import (
@@ -65,7 +66,7 @@ class LlamaEngine:
 
     def __init__(self) -> None:
         self._llama: llama_cpp.Llama | None = None
-        self._formatter: Jinja2ChatFormatter | None = None
+        self._formatters: dict[str | None, Jinja2ChatFormatter] = {}  # by template source
         self._recurrent = False
         self.info: ModelInfo | None = None
 
@@ -81,7 +82,10 @@ class LlamaEngine:
         threads = int(settings["n_threads"]) or default_thread_count()
         params: dict[str, Any] = {
             "model_path": str(path), "n_ctx": int(settings["n_ctx"]),
-            "n_threads": threads, "n_threads_batch": os.cpu_count() or threads,
+            "n_threads": threads,
+            "n_threads_batch": int(settings["n_threads_batch"]) or os.cpu_count() or threads,
+            "n_batch": int(settings["n_batch"]), "flash_attn": bool(settings["flash_attn"]),
+            "use_mmap": bool(settings["use_mmap"]), "use_mlock": bool(settings["use_mlock"]),
             "verbose": False,
         }
         note = None
@@ -95,7 +99,7 @@ class LlamaEngine:
             gpu_layers = 0
             note = f"GPU offload failed, so the model runs on the CPU: {gpu_error}"
         self._llama = llama
-        self._formatter = _chat_formatter(llama, path)
+        self._formatters = {}
         self._recurrent = bool(llama_cpp.llama_model_is_recurrent(llama.model)
                                or llama_cpp.llama_model_is_hybrid(llama.model))
         self.info = ModelInfo(str(path), path.name, llama.n_ctx(), gpu_layers, gpu_supported, note)
@@ -120,45 +124,57 @@ class LlamaEngine:
         if self._llama is not None:
             self._llama.close()
         self._llama = None
-        self._formatter = None
+        self._formatters = {}
         self.info = None
 
     close = unload
 
     # -- prompts -----------------------------------------------------------------------------
 
-    def _require_model(self) -> tuple[llama_cpp.Llama, Jinja2ChatFormatter]:
-        if self._llama is None or self._formatter is None:
+    def _require_model(self) -> llama_cpp.Llama:
+        if self._llama is None:
             raise GenerationError("No model is loaded; choose a model and try again.")
-        return self._llama, self._formatter
+        return self._llama
 
-    def _format(self, messages: Sequence[ChatMessage]) -> tuple[ChatFormatterResponse, list[int]]:
-        llama, formatter = self._require_model()
+    def _formatter(self, template: TemplateChoice) -> Jinja2ChatFormatter:
+        """The formatter for ``template`` (compiled once per template text)."""
+        llama = self._require_model()
+        if template.source not in self._formatters:
+            self._formatters[template.source] = _chat_formatter(llama, template.source)
+        return self._formatters[template.source]
+
+    def _format(self, messages: Sequence[ChatMessage],
+                template: TemplateChoice) -> tuple[ChatFormatterResponse, list[int]]:
+        llama = self._require_model()
         try:
-            formatted = formatter(messages=[{"role": m.role, "content": m.content}
-                                            for m in messages])
+            formatted = self._formatter(template)(
+                messages=[{"role": m.role, "content": m.content} for m in messages])
         except (jinja2.TemplateError, ValueError, TypeError) as exc:
-            raise GenerationError(f"The model's chat template failed on this conversation "
-                                  f"({exc}); try another model.") from exc
+            whose = "model's" if template.source is None else "chosen"
+            raise GenerationError(f"The {whose} chat template failed on this conversation "
+                                  f"({exc}); choose another chat template in Settings.") from exc
         tokens = llama.tokenize(formatted.prompt.encode("utf-8"),
                                 add_bos=not formatted.added_special, special=True)
         return formatted, tokens
 
-    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+    def count_tokens(self, messages: Sequence[ChatMessage],
+                     template: TemplateChoice = MODEL_TEMPLATE) -> int:
         """Tokens the formatted prompt for ``messages`` takes, by the model's own tokenizer."""
-        return len(self._format(messages)[1])
+        return len(self._format(messages, template)[1])
 
     # -- generation --------------------------------------------------------------------------
 
     def generate(self, request: GenerationRequest,
                  on_text: Callable[[str], None]) -> GenerationResult:
         """Stream a reply to ``request`` through ``on_text``; stop early when cancel is set."""
-        llama, _ = self._require_model()
+        llama = self._require_model()
         n_ctx = llama.n_ctx()
-        max_tokens = int(request.sampling["max_tokens"])
-        messages, dropped, _ = fit_messages(request.messages, self.count_tokens,
-                                            n_ctx - reply_reserve(n_ctx, max_tokens))
-        formatted, prompt = self._format(messages)
+        sampling = request.sampling
+        max_tokens = int(sampling["max_tokens"])
+        messages, dropped, _ = fit_messages(
+            request.messages, lambda m: self.count_tokens(m, request.template),
+            n_ctx - reply_reserve(n_ctx, max_tokens))
+        formatted, prompt = self._format(messages, request.template)
         started = time.perf_counter()
         pieces: list[str] = []
         first_text_at: float | None = None
@@ -167,13 +183,19 @@ class LlamaEngine:
             if not self._prefill(prompt[:-1], request):
                 return GenerationResult("", FinishReason.CANCELLED, len(prompt), 0, None, None,
                                         dropped)
+            llama.last_n_tokens_size = int(sampling["repeat_last_n"])  # read per reply
             stream = llama.create_completion(
                 prompt=prompt, stream=True, seed=request.seed,
                 max_tokens=min(max_tokens, n_ctx - len(prompt)),
-                stop=formatted.stop, stopping_criteria=formatted.stopping_criteria,
-                temperature=request.sampling["temperature"], top_k=request.sampling["top_k"],
-                top_p=request.sampling["top_p"], min_p=request.sampling["min_p"],
-                repeat_penalty=request.sampling["repeat_penalty"],
+                stop=_stop_texts(formatted.stop, request.template.stops, sampling["stop"]),
+                stopping_criteria=formatted.stopping_criteria,
+                temperature=sampling["temperature"], top_k=sampling["top_k"],
+                top_p=sampling["top_p"], min_p=sampling["min_p"], typical_p=sampling["typical_p"],
+                repeat_penalty=sampling["repeat_penalty"],
+                presence_penalty=sampling["presence_penalty"],
+                frequency_penalty=sampling["frequency_penalty"],
+                mirostat_mode=sampling["mirostat_mode"], mirostat_tau=sampling["mirostat_tau"],
+                mirostat_eta=sampling["mirostat_eta"],
             )
             for chunk in stream:
                 if request.cancel.is_set():
@@ -204,7 +226,7 @@ class LlamaEngine:
 
     def _prefill(self, tokens: list[int], request: GenerationRequest) -> bool:
         """Evaluate the prompt in chunks, reusing the cached prefix; False if cancelled."""
-        llama, _ = self._require_model()
+        llama = self._require_model()
         cached = llama.input_ids[: llama.n_tokens].tolist()
         reuse = 0
         for cached_token, token in zip(cached, tokens, strict=False):
@@ -230,8 +252,19 @@ def _rate(tokens: int, first_at: float | None, end: float) -> float | None:
     return (tokens - 1) / (end - first_at)
 
 
-def _chat_formatter(llama: llama_cpp.Llama, path: Path) -> Jinja2ChatFormatter:
-    template = llama.metadata.get("tokenizer.chat_template") or FALLBACK_TEMPLATE
+def _stop_texts(*groups: str | Sequence[str] | None) -> list[str]:
+    """Every non-empty stop text from the formatter, the template and the user, once each."""
+    texts: list[str] = []
+    for group in groups:
+        for text in [group] if isinstance(group, str) else group or ():
+            if text and text not in texts:
+                texts.append(text)
+    return texts
+
+
+def _chat_formatter(llama: llama_cpp.Llama, source: str | None) -> Jinja2ChatFormatter:
+    """A formatter for ``source``, or for the model's own template when ``source`` is None."""
+    template = source or llama.metadata.get("tokenizer.chat_template") or FALLBACK_TEMPLATE
     eos_id, bos_id = llama.token_eos(), llama.token_bos()
     eos = llama._model.token_get_text(eos_id) if eos_id != -1 else ""
     bos = llama._model.token_get_text(bos_id) if bos_id != -1 else ""
@@ -239,8 +272,9 @@ def _chat_formatter(llama: llama_cpp.Llama, path: Path) -> Jinja2ChatFormatter:
         return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos,
                                    stop_token_ids=[eos_id])
     except jinja2.TemplateError as exc:
-        raise ModelLoadError(f"The chat template inside {path.name} is broken ({exc}); "
-                             "use another model file.") from exc
+        whose = "inside the model file" if source is None else "chosen in Settings"
+        raise GenerationError(f"The chat template {whose} is broken ({exc}); "
+                              "choose another chat template in Settings.") from exc
 
 
 def _explain_load_failure(path: Path, exc: BaseException) -> str:

@@ -24,15 +24,11 @@ def test_new_database_is_created_at_the_current_schema_in_wal_mode(tmp_path: Pat
 
 def test_migrations_run_in_order_and_back_up_an_existing_database(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
-    old = Store(path, migrations=MIGRATIONS[:1])
-    conversation = old.create_conversation("kept")
-    old.add_message(conversation, Role.USER, "hello")
-    old.close()
-
+    make_version_1_database(path)
     extra = "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"
     upgraded = Store(path, migrations=(*MIGRATIONS[:1], extra))
     assert upgraded.schema_version == 2
-    assert [m.content for m in upgraded.messages(conversation)] == ["hello"]
+    assert [m.content for m in upgraded.messages(1)] == ["hello"]
     backups = list(tmp_path.glob("p.db.before-v2-*"))
     assert len(backups) == 1
     copy = sqlite3.connect(backups[0])
@@ -119,3 +115,36 @@ def test_damaged_database_is_moved_aside_and_a_new_one_started(tmp_path: Path) -
     assert len(kept) == 1 and kept[0].read_bytes().startswith(b"this is not a database")
     assert store.list_conversations() == []
     store.close()
+
+
+def test_conversation_overrides_are_stored_per_conversation(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    first = store.create_conversation("one", {"temperature": 0.1})
+    second = store.create_conversation("two")
+    store.set_conversation_overrides(second, {"system_prompt": "海盗"})
+    store.close()
+    store = Store(tmp_path / "p.db")
+    assert store.conversation_overrides(first) == {"temperature": 0.1}
+    assert store.conversation_overrides(second) == {"system_prompt": "海盗"}
+    assert store.conversation_overrides(999) == {}
+
+
+def make_version_1_database(path: Path) -> None:
+    """A database as Parley 0.1 (schema 1) left it: one conversation with one message."""
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO conversations (id, title, created_at, updated_at) VALUES (1, 'kept', 1, 1)")
+    db.execute("INSERT INTO messages (conversation_id, role, content, status, created_at)"
+               " VALUES (1, 'user', 'hello', 'complete', 1)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+
+
+def test_a_version_1_database_gains_overrides_with_nothing_lost(tmp_path: Path) -> None:
+    make_version_1_database(tmp_path / "p.db")
+    store = Store(tmp_path / "p.db")
+    assert store.schema_version == SCHEMA_VERSION
+    (summary,) = store.list_conversations()
+    assert summary.title == "kept" and store.conversation_overrides(summary.id) == {}
+    assert [m.content for m in store.messages(summary.id)] == ["hello"]

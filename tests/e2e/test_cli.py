@@ -60,15 +60,19 @@ def test_same_seed_same_reply(data_dir: Path) -> None:
     assert replies[0] == replies[1]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--model", "/no/such/model.gguf"], "does not exist"),
-    (["--conversation", "42"], "There is no conversation 42"),
-    (["--set", "temperature=hot"], "temperature"),
-    (["--set", "bogus=1"], "no setting called 'bogus'"),
+@pytest.mark.parametrize("args, message, status", [
+    (["--model", "/no/such/model.gguf"], "does not exist", 1),
+    (["--conversation", "42"], "There is no conversation 42", 1),
+    (["--preset", "Nope"], "no preset called 'Nope'", 1),
+    (["--set", "temperature=banana"], "temperature cannot be banana; use a number from 0 to 2", 2),
+    (["--set", "top_p=7"], "top_p cannot be 7; use a number from 0 to 1", 2),
+    (["--set", "bogus=1"], "no setting called 'bogus'", 2),
+    (["--set", "custom_template={{ x"], "custom chat template does not work", 2),
 ])
-def test_errors_exit_non_zero_with_one_line(data_dir: Path, args: list[str], message: str) -> None:
+def test_errors_exit_non_zero_with_one_line(data_dir: Path, args: list[str], message: str,
+                                            status: int) -> None:
     result = parley("chat", "--data-dir", data_dir, *args, "hello")
-    assert result.returncode == 1
+    assert result.returncode == status
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("parley: error: ") and message in lines[0]
     assert "Traceback" not in result.stderr
@@ -106,3 +110,11 @@ def test_every_file_lives_under_data_dir(tmp_path: Path) -> None:
     assert list(home.iterdir()) == []
     assert (data_dir / "parley.db").exists() and (data_dir / "logs" / "parley.log").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "only-here"]
+
+
+def test_a_preset_applies_and_every_effective_setting_is_recorded(data_dir: Path) -> None:
+    reply = json.loads(parley("chat", "--data-dir", data_dir, "--json", "--preset", "Translator",
+                              "--set", "max_tokens=12", "Good morning").stdout)
+    assert reply["settings"]["temperature"] == 0.2
+    assert reply["settings"]["system_prompt"].startswith("You are a professional translator")
+    assert reply["settings"]["max_tokens"] == 12 and reply["settings"]["n_ctx"] == 4096

@@ -74,7 +74,7 @@ def test_chat_stop_and_reopen_with_the_real_model(open_session, qtbot) -> None:
 def test_closing_mid_reply_ends_within_a_second(open_session, qtbot) -> None:
     session = open_session(LlamaEngine, model=None)
     session.controller.settings = session.controller.settings.with_changes({"max_tokens": 4000})
-    reply_id = send_until_streaming(qtbot, session, "Write a very long story about a dragon and a knight.", 10)
+    reply_id = send_until_streaming(qtbot, session, "Write a very long story about a dragon.", 10)
     session.window.close()  # waits for the worker at most SHUTDOWN_WAIT_MS (1 s)
     assert not session.controller._thread.isRunning()
     reply = session.profile.store.message(reply_id)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.chat_templates import choose_template
 from app.core.generation import ChatMessage, FinishReason, GenerationRequest
 from app.core.settings import Settings
 from app.engine.llama_engine import LlamaEngine, ModelLoadError
@@ -26,7 +27,7 @@ def request(text: str, seed: int = 1, max_tokens: int = 40,
             cancel: threading.Event | None = None) -> GenerationRequest:
     sampling = Settings({"max_tokens": max_tokens}).sampling()
     messages = [ChatMessage("system", "You are a helpful assistant."), ChatMessage("user", text)]
-    return GenerationRequest(messages, sampling, seed, cancel or threading.Event())
+    return GenerationRequest(messages, sampling, seed, cancel=cancel or threading.Event())
 
 
 def test_streams_a_reply_with_statistics(engine: LlamaEngine) -> None:
@@ -97,3 +98,54 @@ def test_a_damaged_model_gives_a_reason_not_a_crash(tmp_path: Path, model_path: 
     damaged.write_bytes(model_path.read_bytes()[:5000])
     with pytest.raises(ModelLoadError, match=r"could not load damaged\.gguf"):
         LlamaEngine().load(damaged, Settings())
+
+
+def sampled(text: str, **settings: object) -> GenerationRequest:
+    """A request with ``settings`` applied, as start_turn would build it."""
+    chosen = Settings({"max_tokens": 40, **settings})
+    messages = [ChatMessage("system", "You are a helpful assistant."), ChatMessage("user", text)]
+    return GenerationRequest(messages, chosen.sampling(), seed=7,
+                             template=choose_template(chosen["chat_template"],
+                                                      chosen["custom_template"]))
+
+
+def test_a_stop_sequence_ends_the_reply_before_it(engine: LlamaEngine) -> None:
+    greedy = engine.generate(sampled("Describe the sea in two sentences.", temperature=0.0),
+                             lambda _: None)
+    words = greedy.text.split()
+    assert len(words) > 6
+    cut = engine.generate(sampled("Describe the sea in two sentences.", temperature=0.0,
+                                  stop=[words[5]]), lambda _: None)
+    assert words[5] not in cut.text and greedy.text.startswith(cut.text.rstrip())
+
+
+def test_every_sampler_option_is_accepted_by_llama_cpp(engine: LlamaEngine) -> None:
+    for changes in ({"mirostat_mode": 2, "mirostat_tau": 3.0, "mirostat_eta": 0.2},
+                    {"typical_p": 0.5, "presence_penalty": 1.0, "frequency_penalty": 1.0,
+                     "repeat_last_n": 0}):
+        result = engine.generate(sampled("Name a colour.", **changes), lambda _: None)
+        assert result.text.strip()
+
+
+def test_a_named_template_changes_the_prompt(engine: LlamaEngine) -> None:
+    auto = engine.generate(sampled("Hi", max_tokens=4), lambda _: None)
+    alpaca = engine.generate(sampled("Hi", max_tokens=4, chat_template="alpaca"), lambda _: None)
+    custom = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"
+    plain = engine.generate(sampled("Hi", max_tokens=4, chat_template="custom",
+                                    custom_template=custom), lambda _: None)
+    assert len({auto.prompt_tokens, alpaca.prompt_tokens, plain.prompt_tokens}) == 3
+
+
+def test_load_options_reach_llama_cpp(model_path: Path) -> None:
+    engine = LlamaEngine()
+    engine.load(model_path, Settings({"n_ctx": 1024, "n_batch": 64, "n_threads": 1,
+                                      "n_threads_batch": 2, "flash_attn": True,
+                                      "use_mmap": False}))
+    try:
+        llama = engine._llama
+        assert llama is not None
+        assert (llama.n_ctx(), llama.n_batch, llama.n_threads, llama.n_threads_batch) == (
+            1024, 64, 1, 2)
+        assert engine.generate(sampled("Hi", max_tokens=4), lambda _: None).completion_tokens
+    finally:
+        engine.close()

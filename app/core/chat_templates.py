@@ -1,0 +1,149 @@
+"""Chat templates: the model's own, a named format, or the user's custom Jinja template.
+
+A chat template turns a list of messages into the exact prompt text a model was trained on.
+``auto`` uses the template stored in the GGUF file. The named formats below cover the common
+families for models whose file has none or a broken one. A custom template is compiled in
+Jinja's immutable sandbox and rendered on a sample conversation before it is accepted, so a
+typo is reported when it is typed, not in the middle of a chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+import jinja2.ext
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from app.core.option import SettingError
+
+AUTO = "auto"
+CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class NamedTemplate:
+    """A built-in prompt format and the texts that end a reply in it."""
+
+    label: str
+    source: str
+    stops: tuple[str, ...]
+
+
+# Folds a leading system message into the first user turn, for formats without a system role.
+_SPLIT_SYSTEM = ("{% set system = messages[0]['content'] if messages and "
+                 "messages[0]['role'] == 'system' else '' %}")
+
+NAMED_TEMPLATES: dict[str, NamedTemplate] = {
+    "chatml": NamedTemplate(
+        "ChatML (Qwen, SmolLM, Hermes…)",
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+        "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
+        ("<|im_end|>",)),
+    "llama-3": NamedTemplate(
+        "Llama 3",
+        "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m['role'] }}"
+        "<|end_header_id|>\n\n{{ m['content'] | trim }}<|eot_id|>{% endfor %}"
+        "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}",
+        ("<|eot_id|>",)),
+    "llama-2": NamedTemplate(
+        "Llama 2",
+        _SPLIT_SYSTEM + "{% for m in messages if m['role'] != 'system' %}"
+        "{% if m['role'] == 'user' %}{{ bos_token }}[INST] {% if loop.first and system %}"
+        "<<SYS>>\n{{ system }}\n<</SYS>>\n\n{% endif %}{{ m['content'] | trim }} [/INST]"
+        "{% else %} {{ m['content'] | trim }} {{ eos_token }}{% endif %}{% endfor %}",
+        ("[INST]",)),
+    "mistral": NamedTemplate(
+        "Mistral Instruct",
+        _SPLIT_SYSTEM + "{{ bos_token }}{% for m in messages if m['role'] != 'system' %}"
+        "{% if m['role'] == 'user' %}[INST] {% if loop.first and system %}{{ system }}\n\n"
+        "{% endif %}{{ m['content'] | trim }} [/INST]"
+        "{% else %}{{ m['content'] | trim }}{{ eos_token }}{% endif %}{% endfor %}",
+        ("[INST]",)),
+    "gemma": NamedTemplate(
+        "Gemma",
+        _SPLIT_SYSTEM + "{{ bos_token }}{% for m in messages if m['role'] != 'system' %}"
+        "<start_of_turn>{{ 'model' if m['role'] == 'assistant' else 'user' }}\n"
+        "{% if loop.first and system %}{{ system }}\n\n{% endif %}{{ m['content'] | trim }}"
+        "<end_of_turn>\n{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}",
+        ("<end_of_turn>",)),
+    "phi-3": NamedTemplate(
+        "Phi-3",
+        "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|assistant|>\n{% endif %}",
+        ("<|end|>",)),
+    "alpaca": NamedTemplate(
+        "Alpaca",
+        _SPLIT_SYSTEM + "{% if system %}{{ system }}\n\n{% endif %}"
+        "{% for m in messages if m['role'] != 'system' %}{% if m['role'] == 'user' %}"
+        "### Instruction:\n{{ m['content'] }}\n\n{% else %}### Response:\n{{ m['content'] }}\n\n"
+        "{% endif %}{% endfor %}{% if add_generation_prompt %}### Response:\n{% endif %}",
+        ("### Instruction:",)),
+}
+
+TEMPLATE_CHOICES: tuple[tuple[str, str], ...] = (
+    (AUTO, "Automatic (from the model file)"),
+    *((name, named.label) for name, named in NAMED_TEMPLATES.items()),
+    (CUSTOM, "Custom Jinja template"),
+)
+
+_SAMPLE = [
+    {"role": "system", "content": "You are helpful."},
+    {"role": "user", "content": "Hello, parley-sample"},
+    {"role": "assistant", "content": "Hi!"},
+    {"role": "user", "content": "Bye"},
+]
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """The template a reply uses: ``source`` None means the one inside the model file."""
+
+    name: str
+    source: str | None
+    stops: tuple[str, ...] = ()
+
+
+MODEL_TEMPLATE = TemplateChoice(AUTO, None)
+
+
+def choose_template(name: str, custom_source: str) -> TemplateChoice:
+    """The template named by the ``chat_template`` setting, or SettingError if it cannot be used."""
+    if name == AUTO:
+        return MODEL_TEMPLATE
+    if name == CUSTOM:
+        if not custom_source.strip():
+            raise SettingError("The chat template is set to custom but no custom template is "
+                               "written; write one in Settings or choose another chat template.")
+        check_template(custom_source)
+        return TemplateChoice(CUSTOM, custom_source)
+    named = NAMED_TEMPLATES[name]
+    return TemplateChoice(name, named.source, named.stops)
+
+
+def sandbox() -> ImmutableSandboxedEnvironment:
+    """The Jinja environment chat templates run in: no file access, no mutation of inputs."""
+    environment = ImmutableSandboxedEnvironment(
+        loader=jinja2.BaseLoader(), trim_blocks=True, lstrip_blocks=True,
+        extensions=[jinja2.ext.loopcontrols])
+    environment.globals["raise_exception"] = _raise_exception
+    return environment
+
+
+def check_template(source: str) -> None:
+    """Compile ``source`` and render a sample conversation with it; SettingError if it fails."""
+    if not source.strip():
+        return  # an empty custom template is allowed until "custom" is chosen
+    try:
+        rendered = sandbox().from_string(source).render(
+            messages=_SAMPLE, add_generation_prompt=True, bos_token="<s>", eos_token="</s>")
+    except (jinja2.TemplateError, ValueError, TypeError, KeyError) as exc:
+        raise SettingError(f"The custom chat template does not work ({exc}); "
+                           "fix it or choose another chat template.") from None
+    if "parley-sample" not in rendered:
+        raise SettingError("The custom chat template leaves out the messages; use "
+                           "{{ message['content'] }} inside a loop over messages.")
+
+
+def _raise_exception(message: str) -> None:
+    raise ValueError(message)

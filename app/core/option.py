@@ -1,0 +1,157 @@
+"""The shape of one declared setting, and how raw values become valid ones.
+
+An ``Option`` knows its type, range or choices, label, help, group and when a change takes
+effect. ``coerce`` is the one validation path for every source (the panel, ``--set``, presets
+and hand-edited files): values of the wrong kind or outside the range are rejected with a
+sentence naming the option and what it accepts. ``clamp`` pulls a number into range, for
+editors that let the user type past the ends.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.errors import ParleyError
+
+
+class SettingError(ParleyError):
+    """A setting value that cannot be used."""
+
+
+class Applies(enum.Enum):
+    """When a changed value takes effect."""
+
+    NEXT_MESSAGE = "next message"
+    MODEL_RELOAD = "model reload"
+
+
+class Group(enum.Enum):
+    """Where an option appears in the settings panel."""
+
+    SAMPLING = "Sampling"
+    MODEL = "Model loading"
+    CONVERSATION = "Conversation"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One declared setting.
+
+    ``type`` is bool, int, float, str or tuple (a list of strings). ``choices`` pairs each
+    allowed value with its label. ``special`` names the minimum value when it means something
+    else (seed -1 is "random"). ``check`` validates what types and ranges cannot (a template).
+    """
+
+    name: str
+    type: type
+    default: Any
+    label: str
+    help: str
+    applies: Applies
+    group: Group
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[tuple[Any, str], ...] = ()
+    special: str = ""
+    multiline: bool = False
+    check: Callable[[Any], None] | None = None
+
+    def accepts_text(self) -> str:
+        """What the option accepts, in words (errors, help and the README)."""
+        if self.choices:
+            return "one of " + ", ".join(str(value) for value, _ in self.choices)
+        if self.type is bool:
+            return "true or false"
+        if self.type is tuple:
+            return "a text, or a JSON list of texts"
+        if self.type is str:
+            return "any text"
+        kind = "a whole number" if self.type is int else "a number"
+        return f"{kind} from {_number(self.minimum)} to {_number(self.maximum)}"
+
+    def coerce(self, raw: Any) -> Any:
+        """Convert ``raw`` (a JSON value or command-line text) to a valid value, or raise."""
+        try:
+            value = _CONVERTERS[self.type](raw)
+        except (TypeError, ValueError):
+            raise self._rejection(raw) from None
+        if self.choices and value not in {choice for choice, _ in self.choices}:
+            raise self._rejection(raw)
+        too_low = self.minimum is not None and value < self.minimum
+        too_high = self.maximum is not None and value > self.maximum
+        if too_low or too_high:
+            raise self._rejection(raw)
+        if self.check is not None:
+            self.check(value)
+        return value
+
+    def clamp(self, value: float) -> Any:
+        """``value`` pulled into this numeric option's range."""
+        low = self.minimum if self.minimum is not None else value
+        high = self.maximum if self.maximum is not None else value
+        return self.type(min(max(value, low), high))
+
+    def _rejection(self, raw: Any) -> SettingError:
+        shown = raw if isinstance(raw, str) and len(raw) <= 40 else repr(raw)[:40]
+        return SettingError(f"The setting {self.name} cannot be {shown}; "
+                            f"use {self.accepts_text()}.")
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    words = {"1": True, "true": True, "yes": True, "on": True,
+             "0": False, "false": False, "no": False, "off": False}
+    if isinstance(raw, str) and raw.strip().lower() in words:
+        return words[raw.strip().lower()]
+    raise ValueError(raw)
+
+
+def _to_int(raw: Any) -> int:
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        raise ValueError(raw)
+    return int(raw)
+
+
+def _to_float(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError(raw)
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
+
+
+def _to_str(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise TypeError(raw)
+    return raw
+
+
+def _to_texts(raw: Any) -> tuple[str, ...]:
+    """A list of non-empty texts: a JSON list, a Python list, or one plain text."""
+    if isinstance(raw, str):
+        if raw.lstrip().startswith("["):
+            try:
+                raw = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ValueError(raw) from exc
+        else:
+            raw = [raw] if raw else []
+    if not isinstance(raw, list | tuple) or not all(isinstance(t, str) and t for t in raw):
+        raise ValueError(raw)
+    return tuple(raw)
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {
+    bool: _to_bool, int: _to_int, float: _to_float, str: _to_str, tuple: _to_texts,
+}
