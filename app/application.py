@@ -18,8 +18,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME, __version__
-from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError, user_message
+from app.core.scopes import SettingScopes
 from app.engine.llama_engine import LlamaEngine
 from app.engine.worker import Engine, EngineWorker
 from app.paths import AppPaths
@@ -62,14 +62,15 @@ def start_session(paths: AppPaths, model: Path | None = None,
                   engine_factory: Callable[[], Engine] = LlamaEngine) -> GuiSession:
     """Open the profile, start the engine worker, load the model and build the window."""
     profile = open_profile(paths)
-    controller = ChatController(profile.store, profile.settings, EngineWorker(engine_factory))
+    scopes = SettingScopes(profile.settings, paths.settings_file, profile.store)
+    controller = ChatController(profile.store, scopes, profile.presets, EngineWorker(engine_factory))
     state = QSettings(str(paths.window_state_file), QSettings.Format.IniFormat)
     window = MainWindow(controller, state)
     window.restore_state()
     for warning in profile.warnings:
         window.show_error(warning)
     try:
-        controller.load_model(model or resolve_model_path(profile.settings["model_path"]))
+        controller.load_model(model)
     except ParleyError as exc:
         window.model_label.setText("No model loaded")
         window.show_error(str(exc))

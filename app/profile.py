@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core.errors import ParleyError
+from app.core.presets import PresetLibrary
 from app.core.settings import Settings, load_settings
 from app.core.store import Store, open_store
 from app.logging_setup import configure_logging
@@ -20,6 +21,7 @@ class Profile:
 
     paths: AppPaths
     settings: Settings
+    presets: PresetLibrary
     store: Store
     warnings: list[str] = field(default_factory=list)
 
@@ -29,7 +31,7 @@ class Profile:
 
 
 def open_profile(paths: AppPaths) -> Profile:
-    """Create directories, start logging, load settings and open the store, in that order.
+    """Create directories, start logging, load settings and presets, open the store, in order.
 
     Damaged settings or databases are moved aside and reported in ``warnings``; problems the
     app cannot work around raise ParleyError.
@@ -42,10 +44,12 @@ def open_profile(paths: AppPaths) -> Profile:
     configure_logging(paths.log_file)
     warnings: list[str] = []
     settings, settings_warning = load_settings(paths.settings_file)
-    if settings_warning:
-        warnings.append(settings_warning)
+    presets, presets_warning = PresetLibrary.open(paths.presets_file)
+    for warning in (settings_warning, presets_warning):
+        if warning:
+            warnings.append(warning)
     store, store_warning = open_store(paths.database)
     if store_warning:
         warnings.append(store_warning)
     store.mark_interrupted()
-    return Profile(paths, settings, store, warnings)
+    return Profile(paths, settings, presets, store, warnings)

@@ -21,13 +21,17 @@ class FakeEngine:
 
     reply_words = 12
     delay = 0.01
+    load_delay = 0.0
     fail_load: str | None = None
 
     def __init__(self) -> None:
         self.requests: list[GenerationRequest] = []
+        self.loads: list[tuple[Path, Settings]] = []
         self.closed = False
 
     def load(self, path: Path, settings: Settings) -> ModelInfo:
+        self.loads.append((path, settings))
+        time.sleep(self.load_delay)
         if self.fail_load:
             raise ParleyError(self.fail_load)
         return ModelInfo(str(path), "fake-model.gguf", int(settings["n_ctx"]), 0, False)

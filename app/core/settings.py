@@ -41,7 +41,7 @@ class Settings:
 
     def as_dict(self) -> dict[str, Any]:
         """Every value, by name, in declaration order (JSON-ready)."""
-        return {o.name: _jsonable(self._values[o.name]) for o in OPTIONS}
+        return {o.name: json_value(self._values[o.name]) for o in OPTIONS}
 
     def sampling(self) -> dict[str, Any]:
         """The values that shape how each token is picked."""
@@ -63,7 +63,8 @@ class Settings:
         return f"Settings({self._values!r})"
 
 
-def _jsonable(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A setting value as JSON holds it (lists of texts are tuples in memory)."""
     return list(value) if isinstance(value, tuple) else value
 
 

@@ -3,6 +3,10 @@
 It lives on the GUI thread and is the only code that writes conversations while the GUI
 runs. Streamed text arrives from the worker as queued signals; it is coalesced (one view
 update per frame) and saved by a ReplyRecorder at least every half second.
+
+Settings come from ``SettingScopes`` (defaults plus the open conversation's overrides). When
+the values a model is loaded with change, the model is reloaded in the worker, after a short
+pause so a spin box being scrolled does not reload it ten times, and never mid-reply.
 """
 
 from __future__ import annotations
@@ -11,12 +15,16 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
+from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError
 from app.core.generation import GenerationResult, ModelInfo
 from app.core.models import ConversationSummary, Message
+from app.core.presets import Preset, PresetLibrary
+from app.core.scopes import Scope, SettingScopes
 from app.core.settings import Settings
 from app.core.store import Store
 from app.core.turn import ReplyRecorder, Turn, start_turn
@@ -25,6 +33,7 @@ from app.engine.worker import EngineWorker
 log = logging.getLogger(__name__)
 
 FRAME_MS = 33           # at most one transcript update per frame (about 30 per second)
+RELOAD_DELAY_MS = 400   # a load setting must rest this long before the model reloads
 SAVE_INTERVAL_MS = 500  # a streaming reply is saved at least this often
 SHUTDOWN_WAIT_MS = 1000  # the promise: closing mid-reply ends within a second
 
@@ -50,6 +59,8 @@ class ChatController(QObject):
     messageUpdated = Signal(object)         # Message (final state)
     replyStreamed = Signal(int, str)        # message id, whole text so far
     busyChanged = Signal(bool)
+    settingsChanged = Signal()              # defaults, overrides or the open conversation changed
+    loadingChanged = Signal(bool)           # a model is being loaded
     modelStatusChanged = Signal(str)
     speedChanged = Signal(str)
     errorOccurred = Signal(str)
@@ -59,11 +70,15 @@ class ChatController(QObject):
     _generateRequested = Signal(int, object)
     _shutdownRequested = Signal()
 
-    def __init__(self, store: Store, settings: Settings, worker: EngineWorker) -> None:
+    def __init__(self, store: Store, scopes: SettingScopes, presets: PresetLibrary,
+                 worker: EngineWorker) -> None:
         super().__init__()
         self.store = store
-        self.settings = settings
+        self.scopes = scopes
+        self.presets = presets
         self.model_info: ModelInfo | None = None
+        self.model_override: Path | None = None  # --model: this session only
+        self._requested_load: tuple[Path, Settings] | None = None
         self.current_conversation_id: int | None = None
         self._model_name = ""
         self._active: _ActiveReply | None = None
@@ -89,6 +104,8 @@ class ChatController(QObject):
         self._frame_timer.timeout.connect(self._show_pending_text)
         self._save_timer = QTimer(self, interval=SAVE_INTERVAL_MS)
         self._save_timer.timeout.connect(self._save_partial_reply)
+        self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self._reload_if_needed)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -106,19 +123,73 @@ class ChatController(QObject):
         """Every saved conversation, newest first."""
         return self.store.list_conversations()
 
+    @property
+    def settings(self) -> Settings:
+        """The settings the open conversation uses (defaults plus its overrides)."""
+        return self.scopes.effective()
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def set_settings(self, scope: Scope, values: dict[str, Any]) -> None:
+        """Change settings in ``scope``; SettingError (a sentence) if a value is invalid."""
+        if "model_path" in values:
+            self.model_override = None  # choosing a model in Settings replaces --model
+        self.scopes.set_values(scope, values)
+        self._settings_changed()
+
+    def reset_settings(self, scope: Scope, names: list[str] | None = None) -> None:
+        """Reset ``names`` (default: every option) in ``scope``."""
+        self.scopes.reset(scope, names)
+        self._settings_changed()
+
+    def apply_preset(self, preset: Preset, scope: Scope) -> None:
+        """Apply a preset's values in ``scope``."""
+        self.set_settings(scope, dict(preset.values))
+
+    def _settings_changed(self) -> None:
+        self.settingsChanged.emit()
+        self._reload_timer.start()
+
     # -- model -------------------------------------------------------------------------------
 
-    def load_model(self, path: Path) -> None:
-        """Ask the worker to load ``path``; the GUI stays usable meanwhile."""
-        self._model_name = path.stem
-        self._loadRequested.emit(path, self.settings)
+    def load_model(self, model: Path | None = None) -> None:
+        """Load ``model`` (or the one the settings name); the GUI stays usable meanwhile.
+
+        Raises ParleyError when the configured model cannot be found.
+        """
+        self.model_override = model
+        self._request_load(self._wanted_load())
+
+    def _wanted_load(self) -> tuple[Path, Settings]:
+        settings = self.settings
+        path = self.model_override or resolve_model_path(settings["model_path"])
+        return path, Settings(settings.load_values())
+
+    def _request_load(self, wanted: tuple[Path, Settings]) -> None:
+        self._requested_load = wanted
+        self._model_name = wanted[0].name
+        self._loadRequested.emit(*wanted)
+
+    def _reload_if_needed(self) -> None:
+        """Reload when the load settings changed; wait for a reply in progress to end."""
+        if self.busy or self._closed or self._requested_load is None:
+            return  # _announce_finished calls again
+        try:
+            wanted = self._wanted_load()
+        except ParleyError as exc:
+            self.errorOccurred.emit(str(exc))
+            return
+        if wanted != self._requested_load:
+            self._request_load(wanted)
 
     def _on_load_started(self, name: str) -> None:
+        self.loadingChanged.emit(True)
         self.modelStatusChanged.emit(f"Loading {name}…")
 
     def _on_load_finished(self, info: ModelInfo) -> None:
         self.model_info = info
         self._model_name = info.name
+        self.loadingChanged.emit(False)
         device = f"GPU ({info.gpu_layers} layers)" if info.gpu_layers else "CPU"
         self.modelStatusChanged.emit(f"{info.name} · {device} · context {info.n_ctx}")
         if info.note:
@@ -126,6 +197,7 @@ class ChatController(QObject):
 
     def _on_load_failed(self, reason: str) -> None:
         self.model_info = None
+        self.loadingChanged.emit(False)
         self.modelStatusChanged.emit("No model loaded")
         self.errorOccurred.emit(reason)
 
@@ -135,9 +207,10 @@ class ChatController(QObject):
         """Re-read the conversation list and announce it."""
         self.conversationsChanged.emit(self.conversations())
 
-    def new_conversation(self) -> None:
-        """Start a blank chat; it is saved when the first message is sent."""
+    def new_conversation(self, persona: Preset | None = None) -> None:
+        """Start a blank chat (with a persona's values); it is saved at the first message."""
         self.current_conversation_id = None
+        self._switch_settings(None, dict(persona.values) if persona else None)
         self.conversationOpened.emit(None, [])
 
     def open_conversation(self, conversation_id: int) -> None:
@@ -146,7 +219,14 @@ class ChatController(QObject):
             self.new_conversation()
             return
         self.current_conversation_id = conversation_id
+        self._switch_settings(conversation_id)
         self.conversationOpened.emit(conversation_id, self.store.messages(conversation_id))
+
+    def _switch_settings(self, conversation_id: int | None,
+                         draft: dict[str, Any] | None = None) -> None:
+        for problem in self.scopes.open(conversation_id, draft):
+            self.errorOccurred.emit(f"This chat's own settings had an invalid value: {problem}")
+        self._settings_changed()
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         """Rename a conversation (blank titles are ignored)."""
@@ -172,12 +252,13 @@ class ChatController(QObject):
             return False
         try:
             turn = start_turn(self.store, self.current_conversation_id, text, self.settings,
-                              self._model_name)
+                              self._model_name, self.scopes.new_chat_overrides())
         except ParleyError as exc:
             self.errorOccurred.emit(str(exc))
             return False
         created = self.current_conversation_id is None
         self.current_conversation_id = turn.conversation_id
+        self.scopes.adopt(turn.conversation_id)
         request_id = self._next_request_id
         self._next_request_id += 1
         self._active = _ActiveReply(request_id, turn, ReplyRecorder(self.store, turn))
@@ -257,6 +338,7 @@ class ChatController(QObject):
         self.messageUpdated.emit(message)
         self.busyChanged.emit(False)
         self.refresh_conversations()
+        self._reload_if_needed()
 
     def _stop_now(self) -> None:
         """Cancel the active reply and record it as stopped now, without waiting for the worker."""

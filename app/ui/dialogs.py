@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+JSON_FILES = "JSON (*.json)"
 
 
 def confirm(parent: QWidget | None, title: str, question: str) -> bool:
@@ -19,6 +33,33 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str) -> str |
     return value if ok else None
 
 
+def ask_open_file(parent: QWidget | None, title: str) -> Path | None:
+    """Ask for a JSON file to read; None if cancelled."""
+    chosen, _ = QFileDialog.getOpenFileName(parent, title, "", JSON_FILES)
+    return Path(chosen) if chosen else None
+
+
+def ask_save_file(parent: QWidget | None, title: str, suggested: str) -> Path | None:
+    """Ask where to write a JSON file; None if cancelled."""
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, suggested, JSON_FILES)
+    return Path(chosen) if chosen else None
+
+
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
-    """Show a blocking error (only for start-up failures the app cannot continue from)."""
+    """Show a problem the user must acknowledge (a refused import, a failed start)."""
     QMessageBox.critical(parent, title, message)
+
+
+def show_text(parent: QWidget | None, title: str, text: str) -> None:
+    """Show read-only plain text that can be selected and copied."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    view = QPlainTextEdit(text)
+    view.setReadOnly(True)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(view)
+    layout.addWidget(buttons)
+    dialog.resize(520, 480)
+    dialog.exec()

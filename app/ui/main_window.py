@@ -1,4 +1,4 @@
-"""The main window: conversation sidebar, transcript, composer and status bar.
+"""The main window: conversation sidebar, transcript, composer, settings dock and status bar.
 
 It holds widgets only; every action goes through the ChatController.
 """
@@ -8,13 +8,17 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDockWidget,
     QHBoxLayout,
     QLabel,
     QListView,
     QMainWindow,
     QMenu,
+    QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +29,7 @@ from app.ui import dialogs
 from app.ui.composer import Composer
 from app.ui.controller import ChatController
 from app.ui.conversation_list import ConversationIdRole, ConversationListModel
+from app.ui.settings_panel import SettingsPanel
 from app.ui.transcript import TranscriptView
 
 
@@ -48,8 +53,28 @@ class MainWindow(QMainWindow):
         self.conversation_view.customContextMenuRequested.connect(self._show_conversation_menu)
         self.conversation_view.clicked.connect(self._on_conversation_clicked)
         self.conversation_view.activated.connect(self._on_conversation_clicked)
-        self.new_chat_button = QPushButton("New chat")
-        self.new_chat_button.clicked.connect(controller.new_conversation)
+        self.new_chat_button = QToolButton()
+        self.new_chat_button.setText("New chat")
+        self.new_chat_button.setToolTip("Start a new chat; the arrow starts one with a persona")
+        self.new_chat_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.new_chat_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.new_chat_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.new_chat_button.clicked.connect(lambda: controller.new_conversation())
+        self.persona_menu = QMenu(self.new_chat_button)
+        self.persona_menu.aboutToShow.connect(self._fill_persona_menu)
+        self.new_chat_button.setMenu(self.persona_menu)
+
+        self.settings_panel = SettingsPanel(controller)
+        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock.setObjectName("settingsDock")
+        self.settings_dock.setWidget(self.settings_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
+        self.settings_dock.hide()
+        self.settings_action = self.settings_dock.toggleViewAction()
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_button = QToolButton()
+        self.settings_button.setDefaultAction(self.settings_action)
+        self.settings_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         self.transcript = TranscriptView()
         self.error_banner = QLabel()
@@ -68,6 +93,12 @@ class MainWindow(QMainWindow):
         self.speed_label = QLabel()
         for label in (self.model_label, self.speed_label):
             label.setTextFormat(Qt.TextFormat.PlainText)
+        self.loading_bar = QProgressBar()
+        self.loading_bar.setRange(0, 0)  # indeterminate: llama.cpp reports no progress here
+        self.loading_bar.setMaximumWidth(120)
+        self.loading_bar.setAccessibleName("Loading the model")
+        self.loading_bar.hide()
+        self.statusBar().addWidget(self.loading_bar)
         self.statusBar().addWidget(self.model_label, 1)
         self.statusBar().addPermanentWidget(self.speed_label)
 
@@ -83,6 +114,7 @@ class MainWindow(QMainWindow):
         side_layout.setContentsMargins(6, 6, 0, 6)
         side_layout.addWidget(self.new_chat_button)
         side_layout.addWidget(self.conversation_view)
+        side_layout.addWidget(self.settings_button)
 
         chat = QWidget()
         chat_layout = QVBoxLayout(chat)
@@ -103,7 +135,8 @@ class MainWindow(QMainWindow):
 
     def _add_shortcuts(self) -> None:
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.controller.stop)
-        QShortcut(QKeySequence.StandardKey.New, self, self.controller.new_conversation)
+        QShortcut(QKeySequence.StandardKey.New, self, lambda: self.controller.new_conversation())
+        self.addAction(self.settings_action)
         rename = QAction("Rename", self.conversation_view, shortcut=QKeySequence(Qt.Key.Key_F2))
         rename.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         rename.triggered.connect(lambda: self._rename(self._selected_conversation()))
@@ -121,6 +154,7 @@ class MainWindow(QMainWindow):
         controller.replyStreamed.connect(self.transcript.stream_text)
         controller.busyChanged.connect(self._on_busy)
         controller.modelStatusChanged.connect(self.model_label.setText)
+        controller.loadingChanged.connect(self.loading_bar.setVisible)
         controller.speedChanged.connect(self.speed_label.setText)
         controller.errorOccurred.connect(self.show_error)
 
@@ -149,6 +183,16 @@ class MainWindow(QMainWindow):
         self.error_banner.show()
 
     # -- user actions ------------------------------------------------------------------------
+
+    def _fill_persona_menu(self) -> None:
+        self.persona_menu.clear()
+        self.persona_menu.addAction("Blank chat", lambda: self.controller.new_conversation())
+        self.persona_menu.addSeparator()
+        for preset in self.controller.presets.all():
+            if preset.is_persona:
+                action = self.persona_menu.addAction(
+                    preset.name, lambda p=preset: self.controller.new_conversation(p))
+                action.setToolTip(preset.description)
 
     def _send(self, text: str) -> None:
         if not self.controller.send(text):
@@ -207,6 +251,9 @@ class MainWindow(QMainWindow):
         splitter = self._state.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        docks = self._state.value("window/docks")
+        if docks is not None:
+            self.restoreState(docks)
         self.controller.refresh_conversations()
         last = self._state.value("conversation/last")
         if last not in (None, ""):
@@ -222,6 +269,7 @@ class MainWindow(QMainWindow):
         """Remember size, position and the open conversation for the next run."""
         self._state.setValue("window/geometry", self.saveGeometry())
         self._state.setValue("window/splitter", self.splitter.saveState())
+        self._state.setValue("window/docks", self.saveState())
         current = self.controller.current_conversation_id
         self._state.setValue("conversation/last", "" if current is None else current)
         self._state.sync()

@@ -6,10 +6,21 @@ so an update costs the same however long the conversation is.
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.models import Message, MessageStatus, Role
+from app.ui import dialogs
 from app.ui.safe_text import SafeTextView
 
 STATUS_NOTES = {
@@ -18,6 +29,21 @@ STATUS_NOTES = {
     MessageStatus.INTERRUPTED: "interrupted (the app closed while this was being written)",
     MessageStatus.FAILED: "failed",
 }
+
+
+def message_details(message: Message) -> str:
+    """How a reply was made, as plain text: model, seed and every effective setting."""
+    stats = message.stats
+    if stats is None:
+        return "No generation details were recorded for this message."
+    lines = [f"Model: {stats.model}", f"Seed: {stats.seed}"]
+    if stats.prompt_tokens is not None:
+        lines.append(f"Tokens: {stats.prompt_tokens} in the prompt, "
+                     f"{stats.completion_tokens} in the reply")
+    lines += ["", "Settings:"]
+    lines += [f"  {name} = {json.dumps(value, ensure_ascii=False)}"
+              for name, value in stats.settings.items()]
+    return "\n".join(lines)
 
 
 def message_header(message: Message) -> str:
@@ -40,7 +66,7 @@ def message_header(message: Message) -> str:
 
 
 class MessageWidget(QFrame):
-    """One message: a plain-text header and the safely rendered body."""
+    """One message: a plain-text header, a Details button for replies, and the safe body."""
 
     def __init__(self, message: Message, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,11 +75,20 @@ class MessageWidget(QFrame):
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         self.header.setWordWrap(True)
         self.header.setStyleSheet("color: palette(mid); font-size: small;")
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolTip("The model, seed and settings this reply was made with")
+        self.details_button.clicked.connect(self.show_details)
         self.body = SafeTextView()
+        header_row = QHBoxLayout()
+        header_row.addWidget(self.header, 1)
+        header_row.addWidget(self.details_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
-        layout.addWidget(self.header)
+        layout.addLayout(header_row)
         layout.addWidget(self.body)
+        self.details_button.setHidden(message.role is not Role.ASSISTANT)  # once it has a parent
         self.message = message
         self.show_message(message)
 
@@ -62,6 +97,10 @@ class MessageWidget(QFrame):
         self.message = message
         self.header.setText(message_header(message))
         self.body.set_markdown(message.content)
+
+    def show_details(self) -> None:
+        """Show how this reply was made, so it can be reproduced."""
+        dialogs.show_text(self, "Reply details", message_details(self.message))
 
     def show_streaming_text(self, text: str) -> None:
         """Show the reply text received so far."""

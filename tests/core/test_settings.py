@@ -11,19 +11,7 @@ import pytest
 from app.core.option import Applies, Group
 from app.core.settings import Settings, load_settings, save_settings
 from app.core.settings_schema import OPTIONS, SettingError, option, options_in, parse_assignment
-
-
-# A valid, non-default value for every kind of option (used to prove round trips).
-def changed_value(o: Any) -> Any:
-    if o.choices:
-        return next(value for value, _ in o.choices if value != o.default)
-    if o.type is bool:
-        return not o.default
-    if o.type is tuple:
-        return ("\n\nUser:", "###")
-    if o.type is str:
-        return "{{ messages }}parley-sample" if o.check else "changed 改变"
-    return o.clamp(o.default + 1) if o.default + 1 <= o.maximum else o.clamp(o.default - 1)
+from tests.helpers import changed_value
 
 
 def test_defaults_cover_every_declared_option_and_are_valid() -> None:

@@ -6,14 +6,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.core.models import MessageStatus, Role
+from app.core.scopes import Scope
 from app.engine.llama_engine import LlamaEngine
+from tests.helpers import send
 
 pytestmark = pytest.mark.model
 
-
-def send(qtbot, session, text: str) -> None:
-    qtbot.keyClicks(session.window.composer, text)
-    qtbot.keyClick(session.window.composer, Qt.Key.Key_Return)
 
 
 def send_until_streaming(qtbot, session, text: str, min_chars: int, attempts: int = 5) -> int:
@@ -54,7 +52,7 @@ def test_chat_stop_and_reopen_with_the_real_model(open_session, qtbot) -> None:
     assert reply.content.split()[0].strip("*#_`") in shown_reply  # rendered as Markdown
 
     # Stop mid-reply: the partial text is kept and marked stopped.
-    session.controller.settings = session.controller.settings.with_changes({"max_tokens": 2000})
+    session.controller.set_settings(Scope.DEFAULTS, {"max_tokens": 2000})
     send_until_streaming(qtbot, session, "Write a very long story about a dragon and a knight.", 20)
     qtbot.keyClick(session.window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=30_000)
@@ -73,9 +71,29 @@ def test_chat_stop_and_reopen_with_the_real_model(open_session, qtbot) -> None:
 
 def test_closing_mid_reply_ends_within_a_second(open_session, qtbot) -> None:
     session = open_session(LlamaEngine, model=None)
-    session.controller.settings = session.controller.settings.with_changes({"max_tokens": 4000})
+    session.controller.set_settings(Scope.DEFAULTS, {"max_tokens": 4000})
     reply_id = send_until_streaming(qtbot, session, "Write a very long story about a dragon.", 10)
     session.window.close()  # waits for the worker at most SHUTDOWN_WAIT_MS (1 s)
     assert not session.controller._thread.isRunning()
     reply = session.profile.store.message(reply_id)
     assert reply.status is MessageStatus.STOPPED and len(reply.content) > 10
+
+
+def test_a_fixed_seed_reproduces_the_reply_and_a_load_change_reloads(open_session, qtbot) -> None:
+    session = open_session(LlamaEngine, model=None)
+    controller = session.controller
+    session.window.settings_panel.rows["seed"].editor.widget.setValue(4242)
+    controller.set_settings(Scope.DEFAULTS, {"max_tokens": 40})
+    replies = []
+    for _ in range(2):
+        controller.new_conversation()
+        send(qtbot, session, "Tell me about cats.")
+        qtbot.waitUntil(lambda: not controller.busy, timeout=120_000)
+        replies.append(session.profile.store.messages(controller.current_conversation_id)[-1])
+    assert replies[0].content.strip() and replies[0].content == replies[1].content
+    assert replies[0].stats.seed == replies[1].stats.seed == 4242
+
+    session.window.settings_panel.rows["n_ctx"].editor.widget.setValue(2048)
+    qtbot.waitUntil(lambda: controller.model_info is not None and controller.model_info.n_ctx == 2048,
+                    timeout=60_000)
+    assert "context 2048" in session.window.model_label.text()

@@ -7,11 +7,7 @@ from PySide6.QtCore import Qt
 from app.core.models import MessageStatus, Role
 from app.ui import dialogs
 from tests.fakes import fake_engine_factory
-
-
-def send(qtbot, session, text: str) -> None:
-    qtbot.keyClicks(session.window.composer, text)
-    qtbot.keyClick(session.window.composer, Qt.Key.Key_Return)
+from tests.helpers import send
 
 
 def test_composer_has_focus_at_start(open_session, qtbot) -> None:

@@ -1,0 +1,286 @@
+"""The settings panel: every declared option, grouped, for all chats or for this chat only.
+
+Rows are generated from ``OPTIONS``: a label, the editor the declaration calls for, whether a
+change applies to the next message or reloads the model, a reset button, the one-line help,
+and room for an error. Values marked with a dot differ in the chosen scope: overridden by
+this chat, or changed from the built-in default. Presets are applied, saved, renamed,
+deleted, imported and exported from the row at the top.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.option import Applies, Group, Option, SettingError
+from app.core.presets import Preset
+from app.core.scopes import Scope
+from app.core.settings_schema import options_in
+from app.ui import dialogs
+from app.ui.controller import ChatController
+from app.ui.option_editors import OptionEditor, TextEditor, editor_for
+
+APPLIES_TEXT = {Applies.NEXT_MESSAGE: "next message", Applies.MODEL_RELOAD: "reloads model"}
+GROUP_TITLES = {
+    Group.SAMPLING: "Sampling · applies to the next message",
+    Group.MODEL: "Model loading · a change reloads the model",
+    Group.CONVERSATION: "Conversation · applies to the next message",
+}
+
+
+def _plain_label(text: str, small: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    if small:
+        label.setStyleSheet("color: palette(mid); font-size: small;")
+    return label
+
+
+class OptionRow:
+    """The widgets for one option in the panel."""
+
+    def __init__(self, option: Option, grid: QGridLayout, row: int) -> None:
+        self.option = option
+        self.label = _plain_label(option.label)
+        self.editor: OptionEditor = editor_for(option)
+        self.applies = _plain_label(APPLIES_TEXT[option.applies], small=True)
+        self.reset = QToolButton()
+        self.reset.setText("↺")
+        self.reset.setToolTip(f"Reset {option.label}")
+        self.reset.setAccessibleName(f"Reset {option.label}")
+        self.help = _plain_label(option.help, small=True)
+        self.error = _plain_label("")
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.hide()
+        grid.addWidget(self.label, row, 0)
+        grid.addWidget(self.editor.widget, row, 1)
+        grid.addWidget(self.applies, row, 2)
+        grid.addWidget(self.reset, row, 3)
+        grid.addWidget(self.help, row + 1, 0, 1, 4)
+        grid.addWidget(self.error, row + 2, 0, 1, 4)
+
+    def show(self, value: Any, changed: bool) -> None:
+        """Show ``value``; mark the row when it differs in the current scope."""
+        self.editor.set_value(value)
+        self.label.setText(f"● {self.option.label}" if changed else self.option.label)
+        self.reset.setEnabled(changed)
+        self.show_error("")
+
+    def show_error(self, message: str) -> None:
+        """Show (or, with "", hide) why the last edit was refused."""
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+
+class SettingsPanel(QWidget):
+    """Edits the defaults or the open chat's overrides through the controller."""
+
+    def __init__(self, controller: ChatController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.rows: dict[str, OptionRow] = {}
+
+        self.all_chats = QRadioButton(Scope.DEFAULTS.value)
+        self.this_chat = QRadioButton(Scope.CONVERSATION.value)
+        self.all_chats.setChecked(True)
+        scope_group = QButtonGroup(self)
+        for button in (self.all_chats, self.this_chat):
+            scope_group.addButton(button)
+        self.all_chats.toggled.connect(self._on_scope_changed)
+        self.scope_note = _plain_label("", small=True)
+
+        self.preset_box = QComboBox()
+        self.preset_box.setAccessibleName("Preset")
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.clicked.connect(self._apply_preset)
+        self.preset_menu_button = QToolButton()
+        self.preset_menu_button.setText("⋯")
+        self.preset_menu_button.setAccessibleName("Preset actions")
+        self.preset_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.preset_menu_button.setMenu(self._preset_menu())
+        self.reset_all_button = QPushButton("Reset all")
+        self.reset_all_button.clicked.connect(
+            lambda: self.controller.reset_settings(self.scope))
+
+        self._build_layout()
+        controller.settingsChanged.connect(self.refresh)
+        self.refresh()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        scope_row = QHBoxLayout()
+        scope_row.addWidget(_plain_label("Settings for:"))
+        scope_row.addWidget(self.all_chats)
+        scope_row.addWidget(self.this_chat)
+        scope_row.addStretch(1)
+        preset_row = QHBoxLayout()
+        preset_row.addWidget(_plain_label("Preset:"))
+        preset_row.addWidget(self.preset_box, 1)
+        preset_row.addWidget(self.apply_button)
+        preset_row.addWidget(self.preset_menu_button)
+
+        groups = QWidget()
+        groups_layout = QVBoxLayout(groups)
+        for group in Group:
+            box = QGroupBox(GROUP_TITLES[group])
+            grid = QGridLayout(box)
+            grid.setColumnStretch(1, 1)
+            for index, option in enumerate(options_in(group)):
+                row = OptionRow(option, grid, index * 3)
+                row.editor.edited.connect(lambda value, name=option.name: self._on_edited(name, value))
+                row.reset.clicked.connect(lambda _=False, name=option.name: self._reset(name))
+                self.rows[option.name] = row
+            groups_layout.addWidget(box)
+        groups_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(groups)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(scope_row)
+        layout.addWidget(self.scope_note)
+        layout.addLayout(preset_row)
+        layout.addWidget(self.reset_all_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(scroll, 1)
+
+    def _preset_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction("Save current values as a preset…", self.save_preset)
+        self.rename_action = menu.addAction("Rename preset…", self.rename_preset)
+        self.delete_action = menu.addAction("Delete preset…", self.delete_preset)
+        menu.addSeparator()
+        menu.addAction("Import presets…", lambda: self.import_presets(None))
+        menu.addAction("Export my presets…", lambda: self.export_presets(None))
+        menu.aboutToShow.connect(self._enable_preset_actions)
+        return menu
+
+    # -- showing -----------------------------------------------------------------------------
+
+    @property
+    def scope(self) -> Scope:
+        """Which values the panel edits."""
+        return Scope.DEFAULTS if self.all_chats.isChecked() else Scope.CONVERSATION
+
+    def set_scope(self, scope: Scope) -> None:
+        """Edit the defaults or this chat's overrides."""
+        (self.all_chats if scope is Scope.DEFAULTS else self.this_chat).setChecked(True)
+
+    def refresh(self) -> None:
+        """Show the values of the current scope and the list of presets."""
+        scopes = self.controller.scopes
+        for name, row in self.rows.items():
+            row.show(scopes.value(self.scope, name), scopes.is_changed(self.scope, name))
+        count = len(scopes.overrides())
+        self.scope_note.setText(
+            "Changes here apply to every chat that does not override them."
+            if self.scope is Scope.DEFAULTS else
+            f"Changes here apply to this chat only ({count} overridden; ● marks them).")
+        self._fill_presets()
+
+    def _fill_presets(self) -> None:
+        current = self.preset_box.currentText()
+        blocked = self.preset_box.blockSignals(True)
+        self.preset_box.clear()
+        for preset in self.controller.presets.all():
+            kind = "persona" if preset.is_persona else "preset"
+            mine = "" if preset.builtin else ", yours"
+            self.preset_box.addItem(f"{preset.name} ({kind}{mine})", preset.name)
+            self.preset_box.setItemData(self.preset_box.count() - 1, preset.description,
+                                        Qt.ItemDataRole.ToolTipRole)
+        self.preset_box.setCurrentIndex(max(0, self.preset_box.findText(current)))
+        self.preset_box.blockSignals(blocked)
+
+    # -- editing -----------------------------------------------------------------------------
+
+    def _on_scope_changed(self) -> None:
+        for row in self.rows.values():
+            if isinstance(row.editor, TextEditor):
+                row.editor.commit_now()
+        self.refresh()
+
+    def _on_edited(self, name: str, value: Any) -> None:
+        try:
+            self.controller.set_settings(self.scope, {name: value})
+        except SettingError as exc:
+            self.rows[name].show_error(str(exc))  # the text stays, so the user can fix it
+
+    def _reset(self, name: str) -> None:
+        self.controller.reset_settings(self.scope, [name])
+
+    # -- presets -----------------------------------------------------------------------------
+
+    def selected_preset(self) -> Preset:
+        """The preset chosen in the combo box."""
+        return self.controller.presets.find(self.preset_box.currentData())
+
+    def _apply_preset(self) -> None:
+        self.controller.apply_preset(self.selected_preset(), self.scope)
+
+    def _enable_preset_actions(self) -> None:
+        mine = not self.selected_preset().builtin
+        self.rename_action.setEnabled(mine)
+        self.delete_action.setEnabled(mine)
+
+    def save_preset(self, name: str | None = None) -> None:
+        """Save the shown sampling values and system prompt as a preset of the user's."""
+        name = name or dialogs.ask_text(self, "Save preset", "Preset name:", "")
+        if not name:
+            return
+        value = self.controller.scopes.value
+        names = [o.name for o in options_in(Group.SAMPLING)] + ["system_prompt"]
+        self._try(lambda: self.controller.presets.save(
+            name, {n: value(self.scope, n) for n in names}))
+
+    def rename_preset(self, new_name: str | None = None) -> None:
+        """Rename the selected user preset."""
+        old = self.selected_preset().name
+        new_name = new_name or dialogs.ask_text(self, "Rename preset", "New name:", old)
+        if new_name:
+            self._try(lambda: self.controller.presets.rename(old, new_name))
+
+    def delete_preset(self, confirmed: bool = False) -> None:
+        """Delete the selected user preset, after asking."""
+        name = self.selected_preset().name
+        if confirmed or dialogs.confirm(self, "Delete preset", f"Delete the preset “{name}”?"):
+            self._try(lambda: self.controller.presets.delete(name))
+
+    def import_presets(self, path: Path | None) -> None:
+        """Add the presets in a JSON file (asks for the file when ``path`` is None)."""
+        path = path or dialogs.ask_open_file(self, "Import presets")
+        if path is not None:
+            self._try(lambda: self.controller.presets.import_file(path))
+
+    def export_presets(self, path: Path | None) -> None:
+        """Write the user's presets to a JSON file (asks where when ``path`` is None)."""
+        path = path or dialogs.ask_save_file(self, "Export presets", "parley-presets.json")
+        if path is not None:
+            self._try(lambda: self.controller.presets.export(path))
+
+    def _try(self, action: Any) -> None:
+        try:
+            action()
+        except SettingError as exc:
+            dialogs.show_error(self, "Presets", str(exc))
+        except OSError as exc:
+            dialogs.show_error(self, "Presets", f"The file could not be written or read "
+                                                f"({exc.strerror}); choose another place.")
+        self._fill_presets()

@@ -1,0 +1,30 @@
+"""Small helpers shared by several test modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from app.core.option import Option
+
+
+def send(qtbot: Any, session: Any, text: str) -> None:
+    """Type ``text`` into the composer and press Enter, as a user would."""
+    qtbot.keyClicks(session.window.composer, text)
+    qtbot.keyClick(session.window.composer, Qt.Key.Key_Return)
+
+
+def changed_value(o: Option) -> Any:
+    """A valid value for ``o`` that is not its default (proves a round trip really happened)."""
+    if o.choices:
+        return next(value for value, _ in o.choices if value != o.default)
+    if o.type is bool:
+        return not o.default
+    if o.type is tuple:
+        return ("\n\nUser:", "###")
+    if o.type is str:
+        return "{% for m in messages %}{{ m['content'] }}{% endfor %}" if o.check else "changed 改变"
+    assert o.maximum is not None
+    value = o.clamp(o.default + 1) if o.default + 1 <= o.maximum else o.clamp(o.default - 1)
+    return round(value, 2) if o.type is float else value  # as a two-decimal spin box shows it
