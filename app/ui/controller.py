@@ -4,9 +4,8 @@ It lives on the GUI thread and is the only code that writes conversations while 
 runs. Streamed text arrives from the worker as queued signals; it is coalesced (one view
 update per frame) and saved by a ReplyRecorder at least every half second.
 
-Settings come from ``SettingScopes`` (defaults plus the open conversation's overrides). When
-the values a model is loaded with change, the model is reloaded in the worker, after a short
-pause so a spin box being scrolled does not reload it ten times, and never mid-reply.
+Settings come from ``SettingScopes`` (defaults plus the open conversation's overrides); a
+``ModelLoader`` reloads the model when the values it is loaded with change.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError
 from app.core.generation import GenerationResult, ModelInfo
 from app.core.models import ConversationSummary, Message
@@ -29,11 +27,11 @@ from app.core.settings import Settings
 from app.core.store import Store
 from app.core.turn import ReplyRecorder, Turn, start_turn
 from app.engine.worker import EngineWorker
+from app.ui.model_loader import ModelLoader
 
 log = logging.getLogger(__name__)
 
 FRAME_MS = 33           # at most one transcript update per frame (about 30 per second)
-RELOAD_DELAY_MS = 400   # a load setting must rest this long before the model reloads
 SAVE_INTERVAL_MS = 500  # a streaming reply is saved at least this often
 SHUTDOWN_WAIT_MS = 1000  # the promise: closing mid-reply ends within a second
 
@@ -66,7 +64,6 @@ class ChatController(QObject):
     errorOccurred = Signal(str)
 
     # Requests to the worker (queued: the worker lives on its own thread).
-    _loadRequested = Signal(object, object)
     _generateRequested = Signal(int, object)
     _shutdownRequested = Signal()
 
@@ -76,11 +73,7 @@ class ChatController(QObject):
         self.store = store
         self.scopes = scopes
         self.presets = presets
-        self.model_info: ModelInfo | None = None
-        self.model_override: Path | None = None  # --model: this session only
-        self._requested_load: tuple[Path, Settings] | None = None
         self.current_conversation_id: int | None = None
-        self._model_name = ""
         self._active: _ActiveReply | None = None
         self._next_request_id = 1
         self._closed = False
@@ -89,12 +82,8 @@ class ChatController(QObject):
         self._thread.setObjectName("engine-worker")
         self._worker = worker
         worker.moveToThread(self._thread)
-        self._loadRequested.connect(worker.load)
         self._generateRequested.connect(worker.generate)
         self._shutdownRequested.connect(worker.shutdown)
-        worker.loadStarted.connect(self._on_load_started)
-        worker.loadFinished.connect(self._on_load_finished)
-        worker.loadFailed.connect(self._on_load_failed)
         worker.textStreamed.connect(self._on_text)
         worker.generationFinished.connect(self._on_finished)
         worker.generationFailed.connect(self._on_failed)
@@ -104,8 +93,11 @@ class ChatController(QObject):
         self._frame_timer.timeout.connect(self._show_pending_text)
         self._save_timer = QTimer(self, interval=SAVE_INTERVAL_MS)
         self._save_timer.timeout.connect(self._save_partial_reply)
-        self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self._reload_if_needed)
+        self.loader = ModelLoader(worker, lambda: self.settings,
+                                  lambda: not self.busy and not self._closed)
+        self.loader.loadingChanged.connect(self.loadingChanged)
+        self.loader.statusChanged.connect(self.modelStatusChanged)
+        self.loader.problem.connect(self.errorOccurred)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -133,7 +125,7 @@ class ChatController(QObject):
     def set_settings(self, scope: Scope, values: dict[str, Any]) -> None:
         """Change settings in ``scope``; SettingError (a sentence) if a value is invalid."""
         if "model_path" in values:
-            self.model_override = None  # choosing a model in Settings replaces --model
+            self.loader.override = None  # choosing a model in Settings replaces --model
         self.scopes.set_values(scope, values)
         self._settings_changed()
 
@@ -148,58 +140,18 @@ class ChatController(QObject):
 
     def _settings_changed(self) -> None:
         self.settingsChanged.emit()
-        self._reload_timer.start()
+        self.loader.check_soon()
 
     # -- model -------------------------------------------------------------------------------
 
+    @property
+    def model_info(self) -> ModelInfo | None:
+        """The loaded model, or None while none is loaded."""
+        return self.loader.info
+
     def load_model(self, model: Path | None = None) -> None:
-        """Load ``model`` (or the one the settings name); the GUI stays usable meanwhile.
-
-        Raises ParleyError when the configured model cannot be found.
-        """
-        self.model_override = model
-        self._request_load(self._wanted_load())
-
-    def _wanted_load(self) -> tuple[Path, Settings]:
-        settings = self.settings
-        path = self.model_override or resolve_model_path(settings["model_path"])
-        return path, Settings(settings.load_values())
-
-    def _request_load(self, wanted: tuple[Path, Settings]) -> None:
-        self._requested_load = wanted
-        self._model_name = wanted[0].name
-        self._loadRequested.emit(*wanted)
-
-    def _reload_if_needed(self) -> None:
-        """Reload when the load settings changed; wait for a reply in progress to end."""
-        if self.busy or self._closed or self._requested_load is None:
-            return  # _announce_finished calls again
-        try:
-            wanted = self._wanted_load()
-        except ParleyError as exc:
-            self.errorOccurred.emit(str(exc))
-            return
-        if wanted != self._requested_load:
-            self._request_load(wanted)
-
-    def _on_load_started(self, name: str) -> None:
-        self.loadingChanged.emit(True)
-        self.modelStatusChanged.emit(f"Loading {name}…")
-
-    def _on_load_finished(self, info: ModelInfo) -> None:
-        self.model_info = info
-        self._model_name = info.name
-        self.loadingChanged.emit(False)
-        device = f"GPU ({info.gpu_layers} layers)" if info.gpu_layers else "CPU"
-        self.modelStatusChanged.emit(f"{info.name} · {device} · context {info.n_ctx}")
-        if info.note:
-            self.errorOccurred.emit(info.note)
-
-    def _on_load_failed(self, reason: str) -> None:
-        self.model_info = None
-        self.loadingChanged.emit(False)
-        self.modelStatusChanged.emit("No model loaded")
-        self.errorOccurred.emit(reason)
+        """Load ``model`` (or the one the settings name); the GUI stays usable meanwhile."""
+        self.loader.load(model)
 
     # -- conversations -----------------------------------------------------------------------
 
@@ -252,7 +204,7 @@ class ChatController(QObject):
             return False
         try:
             turn = start_turn(self.store, self.current_conversation_id, text, self.settings,
-                              self._model_name, self.scopes.new_chat_overrides())
+                              self.loader.model_name, self.scopes.new_chat_overrides())
         except ParleyError as exc:
             self.errorOccurred.emit(str(exc))
             return False
@@ -338,7 +290,7 @@ class ChatController(QObject):
         self.messageUpdated.emit(message)
         self.busyChanged.emit(False)
         self.refresh_conversations()
-        self._reload_if_needed()
+        self.loader.check_now()
 
     def _stop_now(self) -> None:
         """Cancel the active reply and record it as stopped now, without waiting for the worker."""
