@@ -13,11 +13,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer
 
-from app.application import create_application, start_session  # noqa: E402
-from app.core.scopes import Scope  # noqa: E402
-from app.paths import AppPaths  # noqa: E402
+from app.application import create_application, start_session
+from app.core.scopes import Scope
+from app.paths import AppPaths
 
 
 def wait_until(condition, timeout_s: float = 120) -> None:

@@ -45,9 +45,9 @@ class SettingScopes:
         """The open conversation's overrides (JSON-ready)."""
         return dict(self._overrides)
 
-    def value(self, scope: Scope, name: str) -> Any:
-        """The value ``scope`` shows for ``name``."""
-        return (self.defaults if scope is Scope.DEFAULTS else self.effective())[name]
+    def shown(self, scope: Scope) -> Settings:
+        """The values ``scope`` shows: the defaults, or this conversation's effective settings."""
+        return self.defaults if scope is Scope.DEFAULTS else self.effective()
 
     def is_changed(self, scope: Scope, name: str) -> bool:
         """Whether ``name`` differs in ``scope``: overridden here, or not the declared default."""
@@ -63,7 +63,7 @@ class SettingScopes:
         Returns a sentence for each stored override that is no longer valid (it is ignored).
         """
         self.conversation_id = conversation_id
-        raw = self._store.conversation_overrides(conversation_id) if conversation_id else draft
+        raw = draft if conversation_id is None else self._store.conversation_overrides(conversation_id)
         good, problems = validate_values(raw or {})
         self._overrides = _jsonable(good)
         return problems

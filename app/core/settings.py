@@ -34,10 +34,12 @@ class Settings:
         return self._values[option(name).name]
 
     def with_changes(self, changes: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Settings:
-        """A copy with ``changes`` applied (each validated)."""
-        updated = dict(self._values)
-        updated.update(dict(changes))
-        return Settings(updated)
+        """A copy with ``changes`` applied (only the changed values are validated again)."""
+        copy = Settings.__new__(Settings)
+        copy._values = dict(self._values)
+        for name, raw in dict(changes).items():
+            copy._values[option(name).name] = option(name).coerce(raw)
+        return copy
 
     def as_dict(self) -> dict[str, Any]:
         """Every value, by name, in declaration order (JSON-ready)."""

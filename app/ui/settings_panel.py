@@ -187,8 +187,9 @@ class SettingsPanel(QWidget):
     def refresh(self) -> None:
         """Show the values of the current scope and the list of presets."""
         scopes = self.controller.scopes
+        shown = scopes.shown(self.scope)
         for name, row in self.rows.items():
-            row.show(scopes.value(self.scope, name), scopes.is_changed(self.scope, name))
+            row.show(shown[name], scopes.is_changed(self.scope, name))
         count = len(scopes.overrides())
         self.scope_note.setText(
             "Changes here apply to every chat that does not override them."
@@ -245,10 +246,9 @@ class SettingsPanel(QWidget):
         name = name or dialogs.ask_text(self, "Save preset", "Preset name:", "")
         if not name:
             return
-        value = self.controller.scopes.value
-        names = [o.name for o in options_in(Group.SAMPLING)] + ["system_prompt"]
-        self._try(lambda: self.controller.presets.save(
-            name, {n: value(self.scope, n) for n in names}))
+        shown = self.controller.scopes.shown(self.scope)
+        values = {**shown.sampling(), "system_prompt": shown["system_prompt"]}
+        self._try(lambda: self.controller.presets.save(name, values))
 
     def rename_preset(self, new_name: str | None = None) -> None:
         """Rename the selected user preset."""
