@@ -24,7 +24,8 @@ from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError, user_message
 from app.core.models import GenerationStats, Message
 from app.core.presets import PresetLibrary
-from app.core.settings import Settings, validate_values
+from app.core.scopes import SettingScopes
+from app.core.settings import Settings
 from app.core.settings_schema import SettingError, parse_assignment
 from app.core.turn import ReplyRecorder, start_turn
 from app.paths import AppPaths
@@ -158,12 +159,10 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
 
 def _effective_settings(profile: Profile, args: argparse.Namespace) -> Settings:
     """Defaults, then the conversation's overrides, then ``--preset``, then each ``--set``."""
-    settings = profile.settings
-    if args.conversation is not None:
-        overrides, problems = validate_values(profile.store.conversation_overrides(args.conversation))
-        for problem in problems:
-            print(f"parley: warning: {problem}", file=sys.stderr)
-        settings = settings.with_changes(overrides)
+    scopes = SettingScopes(profile.settings, profile.paths.settings_file, profile.store)
+    for problem in scopes.open(args.conversation):
+        print(f"parley: warning: {problem}", file=sys.stderr)
+    settings = scopes.effective()
     if args.preset:
         library, warning = PresetLibrary.open(profile.paths.presets_file)
         if warning:

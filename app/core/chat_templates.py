@@ -10,9 +10,12 @@ typo is reported when it is typed, not in the middle of a chat.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import jinja2
 import jinja2.ext
+import jinja2.nodes
+import jinja2.parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from app.core.option import SettingError
@@ -121,12 +124,24 @@ def choose_template(name: str, custom_source: str) -> TemplateChoice:
     return TemplateChoice(name, named.source, named.stops)
 
 
+class _GenerationTag(jinja2.ext.Extension):
+    """Hugging Face's ``{% generation %}`` block, passed through as llama-cpp-python does."""
+
+    tags = {"generation"}  # noqa: RUF012 (Jinja's API)
+
+    def parse(self, parser: jinja2.parser.Parser) -> list[jinja2.nodes.Node]:
+        next(parser.stream)
+        return parser.parse_statements(("name:endgeneration",), drop_needle=True)
+
+
 def sandbox() -> ImmutableSandboxedEnvironment:
-    """The Jinja environment chat templates run in: no file access, no mutation of inputs."""
+    """The Jinja environment templates are checked in, matching what the engine renders with:
+    no file access, no mutation of inputs, plus the helpers model templates expect."""
     environment = ImmutableSandboxedEnvironment(
         loader=jinja2.BaseLoader(), trim_blocks=True, lstrip_blocks=True,
-        extensions=[jinja2.ext.loopcontrols])
+        extensions=[jinja2.ext.loopcontrols, _GenerationTag])
     environment.globals["raise_exception"] = _raise_exception
+    environment.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
     return environment
 
 

@@ -140,13 +140,11 @@ def _to_str(raw: Any) -> str:
 def _to_texts(raw: Any) -> tuple[str, ...]:
     """A list of non-empty texts: a JSON list, a Python list, or one plain text."""
     if isinstance(raw, str):
-        if raw.lstrip().startswith("["):
-            try:
-                raw = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise ValueError(raw) from exc
-        else:
-            raw = [raw] if raw else []
+        try:
+            parsed = json.loads(raw) if raw.lstrip().startswith("[") else None
+        except json.JSONDecodeError:
+            parsed = None  # "[INST]" is a stop text, not broken JSON
+        raw = parsed if isinstance(parsed, list) else [raw] if raw else []
     if not isinstance(raw, list | tuple) or not all(isinstance(t, str) and t for t in raw):
         raise ValueError(raw)
     return tuple(raw)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.json_file import read_document, write_document
+from app.core.json_file import read_document, set_aside, write_document
 from app.core.settings import Settings, validate_values
-from app.core.settings_schema import SettingError
+from app.core.settings_schema import SettingError, defaults
 
 FILE_KIND = "parley-presets"
 FILE_VERSION = 1
@@ -52,8 +52,9 @@ def _persona(name: str, description: str, prompt: str, **sampling: Any) -> Prese
 BUILTIN_PRESETS: tuple[Preset, ...] = (
     Preset("Precise", {"temperature": 0.2, "top_k": 20, "top_p": 0.9, "min_p": 0.1,
                        "repeat_penalty": 1.1}, "Focused, predictable answers.", builtin=True),
-    Preset("Balanced", {"temperature": 0.7, "top_k": 40, "top_p": 0.95, "min_p": 0.05,
-                        "repeat_penalty": 1.1}, "The defaults: natural and reliable.", builtin=True),
+    Preset("Balanced", {name: defaults()[name] for name in
+                        ("temperature", "top_k", "top_p", "min_p", "repeat_penalty")},
+           "The defaults: natural and reliable.", builtin=True),
     Preset("Creative", {"temperature": 1.1, "top_k": 100, "top_p": 0.98, "min_p": 0.02,
                         "repeat_penalty": 1.05, "presence_penalty": 0.3},
            "Varied, surprising text for brainstorming and fiction.", builtin=True),
@@ -120,7 +121,7 @@ class PresetLibrary:
         try:
             library.user_presets = _parse_all(document.data)
         except SettingError as exc:
-            return library, f"Your presets could not be read ({exc}); fix or remove {path}."
+            return library, set_aside(path, "presets", f"a preset is invalid ({exc})").warning
         return library, None
 
     def all(self) -> list[Preset]:

@@ -99,6 +99,7 @@ def load_settings(path: Path) -> tuple[Settings, str | None]:
         return Settings(good), None
     try:
         kept = f"the old file was kept as {move_aside(path, 'invalid')}"
+        save_settings(path, Settings(good))  # the valid values survive the next start
     except OSError:
         kept = f"fix {path} by hand"
     return Settings(good), (f"Invalid settings were replaced by their defaults and {kept}: "

@@ -124,9 +124,9 @@ class ChatController(QObject):
 
     def set_settings(self, scope: Scope, values: dict[str, Any]) -> None:
         """Change settings in ``scope``; SettingError (a sentence) if a value is invalid."""
+        self.scopes.set_values(scope, values)
         if "model_path" in values:
             self.loader.override = None  # choosing a model in Settings replaces --model
-        self.scopes.set_values(scope, values)
         self._settings_changed()
 
     def reset_settings(self, scope: Scope, names: list[str] | None = None) -> None:
@@ -191,6 +191,7 @@ class ChatController(QObject):
         if self._active and self._active.turn.conversation_id == conversation_id:
             self._stop_now()
             self.busyChanged.emit(False)
+            self.loader.check_now()  # a reload held back by the reply can happen now
         self.store.delete_conversation(conversation_id)
         if conversation_id == self.current_conversation_id:
             self.new_conversation()

@@ -40,6 +40,7 @@ class ModelLoader(QObject):
         self.override: Path | None = None  # --model: this session only
         self.model_name = ""
         self._requested: tuple[Path, Settings] | None = None
+        self._started = False  # load() was called: from now on, follow the settings
         self._loadRequested.connect(worker.load)
         worker.loadStarted.connect(self._on_started)
         worker.loadFinished.connect(self._on_finished)
@@ -50,6 +51,7 @@ class ModelLoader(QObject):
     def load(self, model: Path | None = None) -> None:
         """Load ``model`` (or the one the settings name); ParleyError if it cannot be found."""
         self.override = model
+        self._started = True
         self._request(self._wanted())
 
     def check_soon(self) -> None:
@@ -58,7 +60,7 @@ class ModelLoader(QObject):
 
     def check_now(self) -> None:
         """Reload if the loading values changed (unless a reply is being generated)."""
-        if self._requested is None or not self._may_reload():
+        if not self._started or not self._may_reload():
             return
         try:
             wanted = self._wanted()

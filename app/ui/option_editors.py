@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -153,6 +153,13 @@ class TextEditor(OptionEditor):
         self._pause = QTimer(self, singleShot=True, interval=TEXT_PAUSE_MS)
         self._pause.timeout.connect(self._announce)
         box.textChanged.connect(self._pause.start)
+        box.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Commit typing when the box loses focus (before a click elsewhere acts)."""
+        if event.type() == QEvent.Type.FocusOut:
+            self.commit_now()
+        return False
 
     def value(self) -> Any:
         text = self.widget.toPlainText()
@@ -162,9 +169,12 @@ class TextEditor(OptionEditor):
 
     def _show(self, value: Any) -> None:
         self._pause.stop()
+        shown = self.value()
+        if (list(shown) if self.option.type is tuple else shown) == (
+                list(value) if self.option.type is tuple else value):
+            return  # already shown; keep the cursor and any blank lines being typed
         text = "\n".join(_escape(item) for item in value) if self.option.type is tuple else value
-        if text != self.widget.toPlainText():
-            self.widget.setPlainText(text)
+        self.widget.setPlainText(text)
 
     def commit_now(self) -> None:
         """Announce pending typing at once (used before the panel switches scope)."""

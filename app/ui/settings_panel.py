@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from app.core.option import Applies, Group, Option, SettingError
 from app.core.presets import Preset
 from app.core.scopes import Scope
-from app.core.settings_schema import options_in
+from app.core.settings_schema import option, options_in
 from app.ui import dialogs
 from app.ui.controller import ChatController
 from app.ui.option_editors import OptionEditor, TextEditor, editor_for
@@ -70,6 +70,7 @@ class OptionRow:
         self.error = _plain_label("")
         self.error.setStyleSheet("color: #b3261e;")
         self.error.hide()
+        self._shown: Any = None
         grid.addWidget(self.label, row, 0)
         grid.addWidget(self.editor.widget, row, 1)
         grid.addWidget(self.applies, row, 2)
@@ -78,11 +79,16 @@ class OptionRow:
         grid.addWidget(self.error, row + 2, 0, 1, 4)
 
     def show(self, value: Any, changed: bool) -> None:
-        """Show ``value``; mark the row when it differs in the current scope."""
-        self.editor.set_value(value)
+        """Show ``value``; mark the row when it differs in the current scope.
+
+        A refused edit stays on screen, with its error, until the stored value changes.
+        """
+        if self.error.isHidden() or value != self._shown:
+            self.editor.set_value(value)
+            self.show_error("")
+        self._shown = value
         self.label.setText(f"● {self.option.label}" if changed else self.option.label)
         self.reset.setEnabled(changed)
-        self.show_error("")
 
     def show_error(self, message: str) -> None:
         """Show (or, with "", hide) why the last edit was refused."""
@@ -97,6 +103,7 @@ class SettingsPanel(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.rows: dict[str, OptionRow] = {}
+        self._edit_scope = Scope.DEFAULTS  # the scope the rows show (and pending typing belongs to)
 
         self.all_chats = QRadioButton(Scope.DEFAULTS.value)
         self.this_chat = QRadioButton(Scope.CONVERSATION.value)
@@ -117,8 +124,7 @@ class SettingsPanel(QWidget):
         self.preset_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.preset_menu_button.setMenu(self._preset_menu())
         self.reset_all_button = QPushButton("Reset all")
-        self.reset_all_button.clicked.connect(
-            lambda: self.controller.reset_settings(self.scope))
+        self.reset_all_button.clicked.connect(self.reset_all)
 
         self._build_layout()
         controller.settingsChanged.connect(self.refresh)
@@ -144,11 +150,12 @@ class SettingsPanel(QWidget):
             box = QGroupBox(GROUP_TITLES[group])
             grid = QGridLayout(box)
             grid.setColumnStretch(1, 1)
-            for index, option in enumerate(options_in(group)):
-                row = OptionRow(option, grid, index * 3)
-                row.editor.edited.connect(lambda value, name=option.name: self._on_edited(name, value))
-                row.reset.clicked.connect(lambda _=False, name=option.name: self._reset(name))
-                self.rows[option.name] = row
+            for index, declared in enumerate(options_in(group)):
+                row = OptionRow(declared, grid, index * 3)
+                name = declared.name
+                row.editor.edited.connect(lambda value, name=name: self._on_edited(name, value))
+                row.reset.clicked.connect(lambda _=False, name=name: self._reset(name))
+                self.rows[name] = row
             groups_layout.addWidget(box)
         groups_layout.addStretch(1)
         scroll = QScrollArea()
@@ -187,6 +194,7 @@ class SettingsPanel(QWidget):
     def refresh(self) -> None:
         """Show the values of the current scope and the list of presets."""
         scopes = self.controller.scopes
+        self._edit_scope = self.scope
         shown = scopes.shown(self.scope)
         for name, row in self.rows.items():
             row.show(shown[name], scopes.is_changed(self.scope, name))
@@ -213,16 +221,27 @@ class SettingsPanel(QWidget):
     # -- editing -----------------------------------------------------------------------------
 
     def _on_scope_changed(self) -> None:
+        self.commit_pending_text()  # still to the scope it was typed in
+        self.refresh()
+
+    def commit_pending_text(self) -> None:
+        """Save text typed in the last moments before the view changes under it."""
         for row in self.rows.values():
             if isinstance(row.editor, TextEditor):
                 row.editor.commit_now()
-        self.refresh()
 
     def _on_edited(self, name: str, value: Any) -> None:
         try:
-            self.controller.set_settings(self.scope, {name: value})
+            self.controller.set_settings(self._edit_scope, {name: value})
         except SettingError as exc:
             self.rows[name].show_error(str(exc))  # the text stays, so the user can fix it
+
+    def reset_all(self, confirmed: bool = False) -> None:
+        """Reset every option in the current scope, after asking."""
+        question = ("Reset every setting for all chats to its built-in default?"
+                    if self.scope is Scope.DEFAULTS else "Remove all of this chat's own settings?")
+        if confirmed or dialogs.confirm(self, "Reset settings", question):
+            self.controller.reset_settings(self.scope)
 
     def _reset(self, name: str) -> None:
         self.controller.reset_settings(self.scope, [name])
@@ -242,13 +261,20 @@ class SettingsPanel(QWidget):
         self.delete_action.setEnabled(mine)
 
     def save_preset(self, name: str | None = None) -> None:
-        """Save the shown sampling values and system prompt as a preset of the user's."""
+        """Save the shown sampling values as a preset of the user's; with a system prompt of
+        the user's own, it is a persona."""
         name = name or dialogs.ask_text(self, "Save preset", "Preset name:", "")
         if not name:
             return
+        presets = self.controller.presets
+        if any(p.name == name for p in presets.user_presets) and not dialogs.confirm(
+                self, "Save preset", f"Replace your preset “{name}”?"):
+            return
         shown = self.controller.scopes.shown(self.scope)
-        values = {**shown.sampling(), "system_prompt": shown["system_prompt"]}
-        self._try(lambda: self.controller.presets.save(name, values))
+        values = shown.sampling()
+        if shown["system_prompt"] != option("system_prompt").default:
+            values["system_prompt"] = shown["system_prompt"]  # a persona
+        self._try(lambda: presets.save(name, values))
 
     def rename_preset(self, new_name: str | None = None) -> None:
         """Rename the selected user preset."""

@@ -36,6 +36,11 @@ def test_auto_means_the_model_file_and_custom_needs_a_template() -> None:
     assert choose_template(CUSTOM, good).source == good
 
 
+def test_real_model_template_features_are_accepted() -> None:
+    check_template("{{ strftime_now('%Y') }}{% for m in messages %}{% generation %}"
+                   "{{ m['content'] }}{% endgeneration %}{% endfor %}")
+
+
 @pytest.mark.parametrize("source", [
     "{% for m in messages %}{{ m['content'] }",                       # syntax error
     "{{ raise_exception('no system role') }}{% for m in messages %}{{ m['content'] }}{% endfor %}",

@@ -60,7 +60,7 @@ def test_clamp_pulls_numbers_into_range() -> None:
 @pytest.mark.parametrize("name, raw", [("temperature", "hot"), ("max_tokens", 1.5),
                                        ("max_tokens", True), ("system_prompt", 3),
                                        ("temperature", "nan"), ("flash_attn", "maybe"),
-                                       ("stop", [1, 2]), ("stop", "[unclosed")])
+                                       ("stop", [1, 2]), ("stop", "[1, 2]")])
 def test_wrong_kinds_are_rejected_with_a_sentence(name: str, raw: object) -> None:
     with pytest.raises(SettingError, match=name):
         Settings({name: raw})
@@ -72,6 +72,7 @@ def test_command_line_assignments_are_parsed_and_validated() -> None:
     assert parse_assignment("flash_attn=on") == ("flash_attn", True)
     assert parse_assignment('stop=["\\n\\n", "User:"]') == ("stop", ("\n\n", "User:"))
     assert parse_assignment("stop=User:") == ("stop", ("User:",))
+    assert parse_assignment("stop=[INST]") == ("stop", ("[INST]",))  # a text, not broken JSON
     with pytest.raises(SettingError, match="no setting called"):
         parse_assignment("nonsense=1")
     with pytest.raises(SettingError, match="NAME=VALUE"):
@@ -140,5 +141,7 @@ def test_single_bad_values_fall_back_to_defaults_are_named_and_the_file_is_kept(
     assert "temperature" in warning and "unknown" in warning and "from 0 to 1" in warning
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("settings.json.invalid-")]
     assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == original
-    save_settings(path, loaded)  # the next save does not overwrite the user's file
+    again, warning = load_settings(path)  # the valid values were saved for the next start
+    assert warning is None and again == loaded
+    save_settings(path, loaded)  # later saves do not touch the kept file
     assert kept[0].read_text(encoding="utf-8") == original

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLineEdit, QPlainTextEdit
 
+from app.core.errors import ParleyError
 from app.core.option import Option
 from app.core.scopes import Scope
 from app.core.settings import load_settings
@@ -107,13 +108,43 @@ def test_a_conversation_override_affects_only_that_conversation(open_session, qt
     assert panel.rows["temperature"].editor.value() == 0.7
 
 
-def test_a_preset_applies_from_the_panel(open_session) -> None:
+def test_text_typed_just_before_switching_scope_goes_to_the_scope_it_was_typed_in(
+        open_session) -> None:
+    session = open_session()
+    panel, scopes = session.window.settings_panel, session.controller.scopes
+    panel.set_scope(Scope.CONVERSATION)
+    panel.rows["system_prompt"].editor.widget.setPlainText("Only here.")
+    panel.set_scope(Scope.DEFAULTS)  # before the typing pause ended
+    assert scopes.overrides()["system_prompt"] == "Only here."
+    assert scopes.defaults["system_prompt"] == "You are a helpful assistant."
+    assert panel.rows["system_prompt"].editor.value() == "You are a helpful assistant."
+
+
+def test_a_model_chosen_after_a_failed_start_is_loaded(open_session, qtbot, tmp_path,
+                                                      monkeypatch) -> None:
+    import app.core.bundled_model as bundled
+
+    def missing() -> Path:
+        raise ParleyError("The bundled model is not installed.")
+
+    monkeypatch.setattr(bundled, "bundled_model_path", missing)
+    session = open_session(model=None, wait_for_model=False)
+    assert "not installed" in session.window.error_banner.text()
+    chosen = tmp_path / "mine.gguf"
+    chosen.write_bytes(b"GGUF")
+    session.controller.set_settings(Scope.DEFAULTS, {"model_path": str(chosen)})
+    qtbot.waitUntil(lambda: session.controller.model_info is not None, timeout=5_000)
+    assert session.controller._worker._engine.loads[-1][0] == chosen
+
+
+def test_a_preset_applies_from_the_panel(open_session, monkeypatch) -> None:
     session = open_session()
     panel = session.window.settings_panel
     panel.preset_box.setCurrentIndex(panel.preset_box.findData("Precise"))
     panel.apply_button.click()
     assert session.controller.scopes.defaults["temperature"] == 0.2
     assert panel.rows["temperature"].editor.value() == 0.2
+    monkeypatch.setattr(dialogs, "confirm", lambda *_: True)
     panel.reset_all_button.click()
     assert session.controller.scopes.defaults["temperature"] == 0.7
 
