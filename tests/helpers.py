@@ -26,5 +26,7 @@ def changed_value(o: Option) -> Any:
     if o.type is str:
         return "{% for m in messages %}{{ m['content'] }}{% endfor %}" if o.check else "changed 改变"
     assert o.maximum is not None
-    value = o.clamp(o.default + 1) if o.default + 1 <= o.maximum else o.clamp(o.default - 1)
+    assert o.minimum is not None
+    end = o.maximum if o.default < o.maximum else o.minimum
+    value = o.type((o.default + end) / 2)  # halfway to an end of the range
     return round(value, 2) if o.type is float else value  # as a two-decimal spin box shows it

@@ -3,8 +3,8 @@
 An ``Option`` knows its type, range or choices, label, help, group and when a change takes
 effect. ``coerce`` is the one validation path for every source (the panel, ``--set``, presets
 and hand-edited files): values of the wrong kind or outside the range are rejected with a
-sentence naming the option and what it accepts. ``clamp`` pulls a number into range, for
-editors that let the user type past the ends.
+sentence naming the option and what it accepts. (The panel's spin boxes take their range
+from the declaration, so what is typed there is clamped before it gets here.)
 """
 
 from __future__ import annotations
@@ -89,12 +89,6 @@ class Option:
         if self.check is not None:
             self.check(value)
         return value
-
-    def clamp(self, value: float) -> Any:
-        """``value`` pulled into this numeric option's range."""
-        low = self.minimum if self.minimum is not None else value
-        high = self.maximum if self.maximum is not None else value
-        return self.type(min(max(value, low), high))
 
     def _rejection(self, raw: Any) -> SettingError:
         shown = raw if isinstance(raw, str) and len(raw) <= 40 else repr(raw)[:40]

@@ -53,11 +53,6 @@ class Settings:
         """The values the model was loaded with; a change to any of them needs a reload."""
         return {o.name: self._values[o.name] for o in OPTIONS if o.applies is Applies.MODEL_RELOAD}
 
-    def differences(self, base: Settings) -> dict[str, Any]:
-        """The values that differ from ``base``, JSON-ready (what a preset or override stores)."""
-        mine, theirs = self.as_dict(), base.as_dict()
-        return {name: value for name, value in mine.items() if theirs[name] != value}
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Settings) and other._values == self._values
 

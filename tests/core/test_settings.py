@@ -10,7 +10,7 @@ import pytest
 
 from app.core.option import Applies, Group
 from app.core.settings import Settings, load_settings, save_settings
-from app.core.settings_schema import OPTIONS, SettingError, option, options_in, parse_assignment
+from app.core.settings_schema import OPTIONS, SettingError, options_in, parse_assignment
 from tests.helpers import changed_value
 
 
@@ -51,12 +51,6 @@ def test_out_of_range_values_are_rejected_with_the_range(name: str, raw: object)
         Settings({name: raw})
 
 
-def test_clamp_pulls_numbers_into_range() -> None:
-    assert option("top_p").clamp(7) == 1.0
-    assert option("top_k").clamp(-3) == 0
-    assert option("temperature").clamp(0.5) == 0.5
-
-
 @pytest.mark.parametrize("name, raw", [("temperature", "hot"), ("max_tokens", 1.5),
                                        ("max_tokens", True), ("system_prompt", 3),
                                        ("temperature", "nan"), ("flash_attn", "maybe"),
@@ -93,7 +87,7 @@ def test_sampling_and_load_values_are_split_by_declaration() -> None:
     assert set(settings.sampling()) == {o.name for o in options_in(Group.SAMPLING)}
     assert set(settings.load_values()) == {o.name for o in options_in(Group.MODEL)}
     changed = settings.with_changes({"temperature": 0.1, "n_ctx": 2048})
-    assert changed.differences(settings) == {"temperature": 0.1, "n_ctx": 2048}
+    assert changed.sampling()["temperature"] == 0.1 and changed.load_values()["n_ctx"] == 2048
 
 
 def test_the_file_is_versioned_json(tmp_path: Path) -> None:
