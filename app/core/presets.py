@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.json_file import read_document, set_aside, write_document
-from app.core.settings import Settings, validate_values
+from app.core.settings import Settings, json_values, validate_values
 from app.core.settings_schema import SettingError, defaults
 
 FILE_KIND = "parley-presets"
@@ -100,8 +100,7 @@ def parse_preset(raw: Any) -> Preset:
     if problems:
         raise SettingError(f"The preset {name!r} is invalid: {problems[0]}")
     description = raw.get("description", "")
-    json_values = {key: value for key, value in Settings(good).as_dict().items() if key in good}
-    return Preset(name, json_values, description if isinstance(description, str) else "")
+    return Preset(name, json_values(good), description if isinstance(description, str) else "")
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from app.core.settings import Settings, json_value, save_settings, validate_values
+from app.core.settings import Settings, json_values, save_settings, validate_values
 from app.core.settings_schema import option
 from app.core.store import Store
 
@@ -65,7 +65,7 @@ class SettingScopes:
         self.conversation_id = conversation_id
         raw = draft if conversation_id is None else self._store.conversation_overrides(conversation_id)
         good, problems = validate_values(raw or {})
-        self._overrides = _jsonable(good)
+        self._overrides = json_values(good)
         return problems
 
     def new_chat_overrides(self) -> dict[str, Any]:
@@ -85,7 +85,7 @@ class SettingScopes:
             self.defaults = self.defaults.with_changes(checked)
             save_settings(self._settings_file, self.defaults)
         else:
-            self._save_overrides({**self._overrides, **_jsonable(checked)})
+            self._save_overrides({**self._overrides, **json_values(checked)})
 
     def reset(self, scope: Scope, names: list[str] | None = None) -> None:
         """Return ``names`` (default: all) to the declared default, or remove their overrides."""
@@ -101,7 +101,3 @@ class SettingScopes:
         if self.conversation_id is not None:
             self._store.set_conversation_overrides(self.conversation_id, overrides)
         self._overrides = overrides
-
-
-def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: json_value(value) for name, value in values.items()}

@@ -65,6 +65,11 @@ def json_value(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+def json_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated values, by name, as JSON holds them (for overrides and presets)."""
+    return {name: json_value(value) for name, value in values.items()}
+
+
 def validate_values(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Split ``raw`` into valid values and one sentence per rejected name or value."""
     good: dict[str, Any] = {}

@@ -20,7 +20,7 @@ import jinja2
 import llama_cpp
 from llama_cpp.llama_chat_format import ChatFormatterResponse, Jinja2ChatFormatter
 
-from app.core.chat_templates import MODEL_TEMPLATE, TemplateChoice
+from app.core.chat_templates import TemplateChoice
 from app.core.context import fit_messages, reply_reserve
 from app.core.errors import ParleyError
 from app.core.generation import (
@@ -157,8 +157,7 @@ class LlamaEngine:
                                 add_bos=not formatted.added_special, special=True)
         return formatted, tokens
 
-    def count_tokens(self, messages: Sequence[ChatMessage],
-                     template: TemplateChoice = MODEL_TEMPLATE) -> int:
+    def count_tokens(self, messages: Sequence[ChatMessage], template: TemplateChoice) -> int:
         """Tokens the formatted prompt for ``messages`` takes, by the model's own tokenizer."""
         return len(self._format(messages, template)[1])
 
