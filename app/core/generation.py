@@ -34,6 +34,7 @@ class GenerationRequest:
     sampling: dict[str, Any]
     seed: int
     template: TemplateChoice = MODEL_TEMPLATE
+    reply_prefix: str = ""  # text the reply already has, when continuing it
     cancel: threading.Event = field(default_factory=threading.Event)
 
 

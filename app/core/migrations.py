@@ -41,6 +41,73 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE conversations ADD COLUMN overrides_json TEXT NOT NULL DEFAULT '{}';
     """,
+    # 3: history as a tree. Messages gain active_at (when last on the shown branch, see
+    # tree.py), feedback, and the 'incomplete' status; parent_id no longer cascades (a long
+    # chain of cascades exceeds SQLite's trigger depth), so subtrees are deleted explicitly.
+    # Conversations gain pinning, a trash and whether the user chose the title. Full-text
+    # search indexes (FTS5) over message text and titles are kept current by triggers that
+    # call parley_search_text(), a function every Store connection registers.
+    """
+    CREATE TABLE messages_v3 (
+        id                INTEGER PRIMARY KEY,
+        conversation_id   INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        parent_id         INTEGER REFERENCES messages(id),
+        role              TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+        content           TEXT NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('streaming', 'complete', 'stopped',
+                              'incomplete', 'interrupted', 'failed')),
+        created_at        REAL NOT NULL,
+        active_at         REAL NOT NULL,
+        model             TEXT,
+        settings_json     TEXT,
+        seed              INTEGER,
+        prompt_tokens     INTEGER,
+        completion_tokens INTEGER,
+        tokens_per_s      REAL,
+        ttft_ms           REAL,
+        error             TEXT,
+        rating            INTEGER CHECK (rating IN (-1, 1)),
+        feedback_note     TEXT
+    );
+    INSERT INTO messages_v3 (id, conversation_id, parent_id, role, content, status, created_at,
+        active_at, model, settings_json, seed, prompt_tokens, completion_tokens, tokens_per_s,
+        ttft_ms, error)
+    SELECT id, conversation_id, parent_id, role, content, status, created_at, created_at, model,
+        settings_json, seed, prompt_tokens, completion_tokens, tokens_per_s, ttft_ms, error
+    FROM messages;
+    DROP TABLE messages;
+    ALTER TABLE messages_v3 RENAME TO messages;
+    CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+    CREATE INDEX messages_by_parent ON messages(parent_id);
+
+    ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN deleted_at REAL;
+    ALTER TABLE conversations ADD COLUMN title_by_user INTEGER NOT NULL DEFAULT 0;
+
+    CREATE VIRTUAL TABLE message_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+    INSERT INTO message_search (rowid, text) SELECT id, parley_search_text(content) FROM messages;
+    CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_search (rowid, text) VALUES (new.id, parley_search_text(new.content));
+    END;
+    CREATE TRIGGER message_search_update AFTER UPDATE OF content ON messages BEGIN
+        UPDATE message_search SET text = parley_search_text(new.content) WHERE rowid = new.id;
+    END;
+    CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM message_search WHERE rowid = old.id;
+    END;
+
+    CREATE VIRTUAL TABLE title_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+    INSERT INTO title_search (rowid, text) SELECT id, parley_search_text(title) FROM conversations;
+    CREATE TRIGGER title_search_insert AFTER INSERT ON conversations BEGIN
+        INSERT INTO title_search (rowid, text) VALUES (new.id, parley_search_text(new.title));
+    END;
+    CREATE TRIGGER title_search_update AFTER UPDATE OF title ON conversations BEGIN
+        UPDATE title_search SET text = parley_search_text(new.title) WHERE rowid = new.id;
+    END;
+    CREATE TRIGGER title_search_delete AFTER DELETE ON conversations BEGIN
+        DELETE FROM title_search WHERE rowid = old.id;
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

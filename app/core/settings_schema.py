@@ -103,6 +103,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("custom_template", str, "", "Custom template",
            "A Jinja chat template, used when the chat template is custom; checked as you type.",
            _NEXT, _CHAT, multiline=True, check=check_template),
+    Option("alternatives", int, 1, "Alternatives per reply",
+           "How many replies to write, one after another, for each message; pick one with ‹ ›.",
+           _NEXT, _CHAT, 1, 5),
+    Option("auto_title", bool, True, "Automatic titles",
+           "Let the model name a new chat after its first reply, in the background.", _NEXT, _CHAT),
 )
 
 _BY_NAME: Mapping[str, Option] = {o.name: o for o in OPTIONS}

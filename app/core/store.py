@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,16 @@ from app.core.atomic import move_aside
 from app.core.errors import StoreError
 from app.core.migrations import MIGRATIONS
 from app.core.models import (
+    ConversationRecord,
     ConversationSummary,
     GenerationStats,
     Message,
     MessageStatus,
     Role,
+    SearchHit,
 )
+from app.core.search_text import MATCH_END, MATCH_START, clean_snippet, match_query, search_text
+from app.core.tree import BranchItem, children_by_parent, path_to, shown_branch
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,7 @@ class Store:
             self._refuse_newer_schema(len(migrations))  # before anything writes to the file
             self._configure()
             self._migrate(migrations)
+            self._db.execute("PRAGMA foreign_keys=ON")  # after migrations, which rebuild tables
         except sqlite3.DatabaseError as exc:
             self._db.close()
             if _is_damage(exc):
@@ -63,10 +69,15 @@ class Store:
 
     # -- setup -------------------------------------------------------------------------------
 
+    @classmethod
+    def temporary(cls) -> Store:
+        """A store that lives in memory only: for a temporary chat that never touches the disk."""
+        return cls(Path(":memory:"))
+
     def _configure(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.create_function("parley_search_text", 1, search_text, deterministic=True)
 
     @property
     def schema_version(self) -> int:
@@ -91,8 +102,12 @@ class Store:
         for version in range(current, len(migrations)):
             try:
                 self._db.executescript(
-                    f"BEGIN IMMEDIATE; {migrations[version]}; PRAGMA user_version = {version + 1}; COMMIT;"
-                )
+                    f"BEGIN IMMEDIATE; {migrations[version]}; PRAGMA user_version = {version + 1};")
+                broken = self._db.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise StoreError(f"Upgrading {self.path} to schema {version + 1} would break "
+                                     f"{len(broken)} links between rows; nothing was changed.")
+                self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
@@ -133,11 +148,17 @@ class Store:
         """Create an empty conversation (with its setting ``overrides``) and return its id."""
         now = time.time()
         with self._transaction():
-            cursor = self._db.execute(
-                "INSERT INTO conversations (title, created_at, updated_at, overrides_json)"
-                " VALUES (?, ?, ?, ?)",
-                (title, now, now, json.dumps(overrides or {}, ensure_ascii=False)),
-            )
+            return self._insert_conversation(
+                ConversationSummary(0, title, now, created_at=now), overrides or {})
+
+    def _insert_conversation(self, summary: ConversationSummary, overrides: dict[str, Any]) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO conversations (title, created_at, updated_at, overrides_json, pinned,"
+            " deleted_at, title_by_user) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (summary.title, summary.created_at, summary.updated_at,
+             json.dumps(overrides, ensure_ascii=False), int(summary.pinned), summary.deleted_at,
+             int(summary.title_by_user)),
+        )
         return int(cursor.lastrowid or 0)
 
     def conversation_overrides(self, conversation_id: int) -> dict[str, Any]:
@@ -158,32 +179,70 @@ class Store:
                              (json.dumps(overrides, ensure_ascii=False), conversation_id))
 
     def conversation(self, conversation_id: int) -> ConversationSummary | None:
-        """One conversation's summary, or None if there is no such conversation."""
+        """One conversation's summary (in the trash or not), or None if there is no such one."""
         rows = self._summaries("WHERE c.id = ?", (conversation_id,))
         return rows[0] if rows else None
 
     def list_conversations(self) -> list[ConversationSummary]:
-        """Every conversation, most recently updated first."""
-        return self._summaries("", ())
+        """Every conversation not in the trash, most recently updated first."""
+        return self._summaries("WHERE c.deleted_at IS NULL", ())
+
+    def trashed_conversations(self) -> list[ConversationSummary]:
+        """The conversations in the trash, most recently updated first."""
+        return self._summaries("WHERE c.deleted_at IS NOT NULL", ())
 
     def _summaries(self, where: str, args: tuple[object, ...]) -> list[ConversationSummary]:
         rows = self._db.execute(
-            "SELECT c.id, c.title, c.updated_at,"
+            "SELECT c.*,"
             " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count"
             f" FROM conversations c {where} ORDER BY c.updated_at DESC, c.id DESC",
             args,
         ).fetchall()
-        return [ConversationSummary(r["id"], r["title"], r["updated_at"], r["message_count"])
+        return [ConversationSummary(r["id"], r["title"], r["updated_at"], r["message_count"],
+                                    bool(r["pinned"]), r["deleted_at"], r["created_at"],
+                                    bool(r["title_by_user"]))
                 for r in rows]
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
-        """Give a conversation a new title."""
+        """Give a conversation the title the user chose (automatic titles never replace it)."""
         with self._transaction():
-            self._db.execute("UPDATE conversations SET title = ? WHERE id = ?",
+            self._db.execute("UPDATE conversations SET title = ?, title_by_user = 1 WHERE id = ?",
                              (title, conversation_id))
 
+    def set_automatic_title(self, conversation_id: int, title: str) -> bool:
+        """Set a generated title, unless the user has named the conversation; True if set."""
+        with self._transaction():
+            cursor = self._db.execute(
+                "UPDATE conversations SET title = ? WHERE id = ? AND title_by_user = 0",
+                (title, conversation_id))
+        return cursor.rowcount > 0
+
+    def set_pinned(self, conversation_id: int, pinned: bool) -> None:
+        """Pin a conversation to the top of the list, or unpin it."""
+        with self._transaction():
+            self._db.execute("UPDATE conversations SET pinned = ? WHERE id = ?",
+                             (int(pinned), conversation_id))
+
+    def move_to_trash(self, conversation_id: int) -> None:
+        """Put a conversation in the trash (nothing is deleted; restore() brings it back)."""
+        with self._transaction():
+            self._db.execute("UPDATE conversations SET deleted_at = ? WHERE id = ?",
+                             (time.time(), conversation_id))
+
+    def restore(self, conversation_id: int) -> None:
+        """Take a conversation out of the trash."""
+        with self._transaction():
+            self._db.execute("UPDATE conversations SET deleted_at = NULL WHERE id = ?",
+                             (conversation_id,))
+
+    def empty_trash(self) -> int:
+        """Delete every conversation in the trash for good; return how many there were."""
+        with self._transaction():
+            cursor = self._db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")
+        return cursor.rowcount
+
     def delete_conversation(self, conversation_id: int) -> None:
-        """Delete a conversation and all its messages."""
+        """Delete a conversation and all its messages for good."""
         with self._transaction():
             self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
@@ -193,40 +252,56 @@ class Store:
                     parent_id: int | None = None,
                     status: MessageStatus = MessageStatus.COMPLETE,
                     stats: GenerationStats | None = None) -> Message:
-        """Append a message (committed before this returns) and bump the conversation."""
+        """Add a message under ``parent_id`` (committed before this returns); it becomes the
+        shown branch's last message, and the conversation counts as updated."""
         now = time.time()
         with self._transaction():
-            cursor = self._db.execute(
-                "INSERT INTO messages (conversation_id, parent_id, role, content, status,"
-                " created_at, model, settings_json, seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, parent_id, role.value, content, status.value, now,
-                 stats.model if stats else None,
-                 json.dumps(stats.settings) if stats else None,
-                 stats.seed if stats else None),
-            )
+            message_id = self._insert_message(conversation_id, Message(
+                0, conversation_id, parent_id, role, content, status, now, stats, active_at=now))
             self._touch(conversation_id, now)
-        return self.message(int(cursor.lastrowid or 0))
+        return self.message(message_id)
+
+    def _insert_message(self, conversation_id: int, m: Message) -> int:
+        stats = m.stats
+        cursor = self._db.execute(
+            "INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at,"
+            " active_at, model, settings_json, seed, prompt_tokens, completion_tokens,"
+            " tokens_per_s, ttft_ms, error, rating, feedback_note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (conversation_id, m.parent_id, m.role.value, m.content, m.status.value, m.created_at,
+             m.active_at, stats.model if stats else None,
+             json.dumps(stats.settings, ensure_ascii=False) if stats else None,
+             stats.seed if stats else None, stats.prompt_tokens if stats else None,
+             stats.completion_tokens if stats else None, stats.tokens_per_s if stats else None,
+             stats.ttft_ms if stats else None, m.error, m.rating, m.feedback_note),
+        )
+        return int(cursor.lastrowid or 0)
 
     def update_message_text(self, message_id: int, content: str) -> None:
         """Replace the text of a message that is still streaming."""
         with self._transaction():
             self._db.execute("UPDATE messages SET content = ? WHERE id = ?", (content, message_id))
 
+    def reopen_message(self, message_id: int) -> Message:
+        """Mark a reply as streaming again, to continue it; it becomes the shown branch."""
+        self.show_branch(message_id)
+        with self._transaction():
+            self._db.execute("UPDATE messages SET status = ?, error = NULL WHERE id = ?",
+                             (MessageStatus.STREAMING.value, message_id))
+        return self.message(message_id)
+
     def finish_message(self, message_id: int, content: str, status: MessageStatus,
                        stats: GenerationStats | None = None, error: str | None = None) -> Message:
-        """Write a reply's final text, status and statistics."""
+        """Write a reply's final text, status and (when given) statistics."""
         with self._transaction():
-            self._db.execute(
-                "UPDATE messages SET content = ?, status = ?, error = ?,"
-                " prompt_tokens = ?, completion_tokens = ?, tokens_per_s = ?, ttft_ms = ?"
-                " WHERE id = ?",
-                (content, status.value, error,
-                 stats.prompt_tokens if stats else None,
-                 stats.completion_tokens if stats else None,
-                 stats.tokens_per_s if stats else None,
-                 stats.ttft_ms if stats else None,
-                 message_id),
-            )
+            self._db.execute("UPDATE messages SET content = ?, status = ?, error = ? WHERE id = ?",
+                             (content, status.value, error, message_id))
+            if stats is not None:
+                self._db.execute(
+                    "UPDATE messages SET prompt_tokens = ?, completion_tokens = ?,"
+                    " tokens_per_s = ?, ttft_ms = ? WHERE id = ?",
+                    (stats.prompt_tokens, stats.completion_tokens, stats.tokens_per_s,
+                     stats.ttft_ms, message_id))
             row = self._db.execute("SELECT conversation_id FROM messages WHERE id = ?",
                                    (message_id,)).fetchone()
             if row is not None:
@@ -241,6 +316,15 @@ class Store:
                                        MessageStatus.STREAMING.value))
         return cursor.rowcount
 
+    def set_feedback(self, message_id: int, rating: int | None, note: str | None = None) -> Message:
+        """Rate a reply good (1) or bad (-1), or clear the rating (None), with an optional note."""
+        if rating not in (-1, 1, None):
+            raise ValueError(f"a rating is 1, -1 or None, not {rating!r}")
+        with self._transaction():
+            self._db.execute("UPDATE messages SET rating = ?, feedback_note = ? WHERE id = ?",
+                             (rating, note or None, message_id))
+        return self.message(message_id)
+
     def message(self, message_id: int) -> Message:
         """One message by id (KeyError if it does not exist)."""
         row = self._db.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
@@ -249,11 +333,100 @@ class Store:
         return _message_from_row(row)
 
     def messages(self, conversation_id: int) -> list[Message]:
-        """A conversation's messages, oldest first."""
+        """Every message of a conversation, on every branch, oldest first."""
         rows = self._db.execute(
             "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
         ).fetchall()
         return [_message_from_row(r) for r in rows]
+
+    # -- branches ----------------------------------------------------------------------------
+
+    def branch(self, conversation_id: int) -> list[BranchItem]:
+        """The branch of the conversation that is shown, root first (see tree.py)."""
+        return shown_branch(self.messages(conversation_id))
+
+    def show_branch(self, message_id: int) -> None:
+        """Make the branch through ``message_id`` the shown one (below it, the one last seen)."""
+        with self._transaction():
+            self._db.execute(
+                "WITH RECURSIVE path(id) AS (SELECT ?"
+                " UNION ALL SELECT m.parent_id FROM messages m JOIN path ON m.id = path.id"
+                " WHERE m.parent_id IS NOT NULL)"
+                " UPDATE messages SET active_at = ? WHERE id IN path",
+                (message_id, time.time()))
+
+    def delete_message(self, message_id: int) -> int:
+        """Delete a message and every message below it; return how many were deleted."""
+        with self._transaction():
+            self._db.execute(
+                "WITH RECURSIVE below(id) AS (SELECT ?"
+                " UNION ALL SELECT m.id FROM messages m JOIN below ON m.parent_id = below.id)"
+                " DELETE FROM messages WHERE id IN below",
+                (message_id,))
+            deleted = int(self._db.execute("SELECT changes()").fetchone()[0])
+        return deleted
+
+    def fork(self, message_id: int, title: str) -> int:
+        """A new conversation holding copies of the messages from the root to ``message_id``,
+        with the same setting overrides; return its id."""
+        original = self.message(message_id)
+        path = path_to(self.messages(original.conversation_id), message_id)
+        overrides = self.conversation_overrides(original.conversation_id)
+        now = time.time()
+        with self._transaction():
+            new_id = self._insert_conversation(
+                ConversationSummary(0, title, now, created_at=now), overrides)
+            parent: int | None = None
+            for message in path:
+                parent = self._insert_message(new_id, replace(message, parent_id=parent))
+        return new_id
+
+    # -- import ------------------------------------------------------------------------------
+
+    def import_conversations(self, records: list[ConversationRecord]) -> list[int]:
+        """Add whole conversations in one transaction (all or nothing); return their new ids.
+
+        Each record's message ids only need to be consistent within it: they are renumbered,
+        and parents are always inserted before their children.
+        """
+        ids: list[int] = []
+        with self._transaction():
+            for record in records:
+                conversation_id = self._insert_conversation(record.summary, record.overrides)
+                new_ids: dict[int, int] = {}
+                for message in _parents_first(record.messages):
+                    parent = new_ids[message.parent_id] if message.parent_id is not None else None
+                    new_ids[message.id] = self._insert_message(
+                        conversation_id, replace(message, parent_id=parent))
+                ids.append(conversation_id)
+        return ids
+
+    # -- search ------------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Conversations whose title, and messages whose text, contain every term of ``query``
+        (newest first, not in the trash); Chinese is matched as substrings."""
+        expression = match_query(query)
+        if expression is None:
+            return []
+        titles = self._db.execute(
+            "SELECT c.id, c.title, snippet(title_search, 0, ?, ?, '…', 16) AS snippet"
+            " FROM title_search JOIN conversations c ON c.id = title_search.rowid"
+            " WHERE title_search MATCH ? AND c.deleted_at IS NULL"
+            " ORDER BY c.updated_at DESC LIMIT ?",
+            (MATCH_START, MATCH_END, expression, limit)).fetchall()
+        messages = self._db.execute(
+            "SELECT m.id, m.conversation_id, m.role, c.title,"
+            " snippet(message_search, 0, ?, ?, '…', 16) AS snippet"
+            " FROM message_search JOIN messages m ON m.id = message_search.rowid"
+            " JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE message_search MATCH ? AND c.deleted_at IS NULL"
+            " ORDER BY message_search.rowid DESC LIMIT ?",
+            (MATCH_START, MATCH_END, expression, limit)).fetchall()
+        hits = [SearchHit(r["id"], r["title"], None, clean_snippet(r["snippet"])) for r in titles]
+        hits += [SearchHit(r["conversation_id"], r["title"], r["id"], clean_snippet(r["snippet"]),
+                           Role(r["role"])) for r in messages]
+        return hits[:limit]
 
     def _touch(self, conversation_id: int, when: float) -> None:
         self._db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?",
@@ -297,7 +470,27 @@ def _message_from_row(row: sqlite3.Row) -> Message:
         created_at=row["created_at"],
         stats=_stats_from_row(row),
         error=row["error"],
+        active_at=row["active_at"],
+        rating=row["rating"],
+        feedback_note=row["feedback_note"],
     )
+
+
+def _parents_first(messages: list[Message]) -> list[Message]:
+    """``messages`` ordered so that each comes after its parent; ValueError on a broken tree."""
+    known = {m.id for m in messages}
+    children = children_by_parent(messages)
+    if any(parent is not None and parent not in known for parent in children):
+        raise ValueError("a message's parent is not in the conversation")
+    ordered: list[Message] = []
+    pending = list(reversed(children.get(None, [])))
+    while pending:
+        message = pending.pop()
+        ordered.append(message)
+        pending.extend(reversed(children.get(message.id, [])))
+    if len(ordered) != len(messages):
+        raise ValueError("the messages do not form a tree (a cycle, or a repeated id)")
+    return ordered
 
 
 def _stats_from_row(row: sqlite3.Row) -> GenerationStats | None:

@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.core.chat_templates import choose_template
+from app.core.errors import ParleyError
 from app.core.generation import ChatMessage, FinishReason, GenerationRequest, GenerationResult
 from app.core.models import GenerationStats, Message, MessageStatus, Role
 from app.core.settings import Settings
 from app.core.store import Store
+from app.core.tree import path_to
 
 TITLE_LENGTH = 60
 FLUSH_INTERVAL_S = 0.25
@@ -26,7 +28,11 @@ FLUSH_INTERVAL_S = 0.25
 
 @dataclass(frozen=True)
 class Turn:
-    """A started exchange: the committed user message, the reply placeholder and the request."""
+    """A started reply: the user message it answers, the reply row and the engine request.
+
+    ``request.reply_prefix`` is the text the reply already had (when continuing it); the
+    recorder adds what the engine streams after it.
+    """
 
     conversation_id: int
     user_message: Message
@@ -40,10 +46,13 @@ def title_from_text(text: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-def choose_seed(settings: Settings) -> int:
-    """The configured seed, or a fresh random one (recorded, so the reply can be reproduced)."""
+def choose_seed(settings: Settings, alternative: int = 0) -> int:
+    """The configured seed (plus ``alternative``, so alternatives differ), or a fresh random one.
+
+    The seed is recorded with the reply, so the reply can be reproduced.
+    """
     seed = int(settings["seed"])
-    return seed if seed >= 0 else random.randrange(2**31)
+    return (seed + alternative) % 2**31 if seed >= 0 else random.randrange(2**31)
 
 
 def prompt_history(messages: list[Message], system_prompt: str) -> list[ChatMessage]:
@@ -55,30 +64,58 @@ def prompt_history(messages: list[Message], system_prompt: str) -> list[ChatMess
 
 
 def start_turn(store: Store, conversation_id: int | None, text: str, settings: Settings,
-               model_name: str, new_overrides: dict[str, Any] | None = None) -> Turn:
+               model_name: str, new_overrides: dict[str, Any] | None = None,
+               *, replacing: Message | None = None) -> Turn:
     """Commit the user's ``text`` and a reply placeholder; raise ParleyError before committing
     anything if the settings cannot be used (a broken custom template).
 
-    ``settings`` are the effective ones (defaults plus the conversation's overrides). A new
+    The message continues the shown branch, or, when ``replacing`` (an edited user message)
+    is given, becomes that message's new sibling: a new branch, the original kept. A new
     conversation is created when ``conversation_id`` is None, with ``new_overrides``.
+    ``settings`` are the effective ones (defaults plus the conversation's overrides).
     """
-    template = choose_template(settings["chat_template"], settings["custom_template"])
+    choose_template(settings["chat_template"], settings["custom_template"])  # fail before writing
     if conversation_id is None:
         conversation_id = store.create_conversation(title_from_text(text), new_overrides)
-    earlier = store.messages(conversation_id)
-    parent = earlier[-1].id if earlier else None
+    if replacing is not None:
+        parent = replacing.parent_id
+    else:
+        branch = store.branch(conversation_id)
+        parent = branch[-1].message.id if branch else None
     user = store.add_message(conversation_id, Role.USER, text, parent_id=parent)
-    seed = choose_seed(settings)
+    return start_reply(store, user, settings, model_name)
+
+
+def start_reply(store: Store, user_message: Message, settings: Settings, model_name: str,
+                alternative: int = 0) -> Turn:
+    """A new reply to ``user_message``: the first, a regenerated one, or alternative number
+    ``alternative``. Earlier replies stay as its siblings."""
+    template = choose_template(settings["chat_template"], settings["custom_template"])
+    seed = choose_seed(settings, alternative)
     stats = GenerationStats(model=model_name, settings=settings.as_dict(), seed=seed)
-    reply = store.add_message(conversation_id, Role.ASSISTANT, "", parent_id=user.id,
-                              status=MessageStatus.STREAMING, stats=stats)
+    reply = store.add_message(user_message.conversation_id, Role.ASSISTANT, "",
+                              parent_id=user_message.id, status=MessageStatus.STREAMING,
+                              stats=stats)
+    history = path_to(store.messages(user_message.conversation_id), user_message.id)
     request = GenerationRequest(
-        messages=prompt_history([*earlier, user], settings["system_prompt"]),
-        sampling=settings.sampling(),
-        seed=seed,
-        template=template,
-    )
-    return Turn(conversation_id, user, reply, request)
+        messages=prompt_history(history, settings["system_prompt"]),
+        sampling=settings.sampling(), seed=seed, template=template)
+    return Turn(user_message.conversation_id, user_message, reply, request)
+
+
+def continue_reply(store: Store, reply: Message, settings: Settings) -> Turn:
+    """Continue a reply that ended early: the model picks up after its last word, in place."""
+    if not reply.can_continue or reply.parent_id is None:
+        raise ParleyError("Only a reply that was stopped or cut short can be continued.")
+    template = choose_template(settings["chat_template"], settings["custom_template"])
+    user = store.message(reply.parent_id)
+    history = path_to(store.messages(reply.conversation_id), user.id)
+    reopened = store.reopen_message(reply.id)
+    seed = reply.stats.seed if reply.stats else choose_seed(settings)
+    request = GenerationRequest(
+        messages=prompt_history(history, settings["system_prompt"]),
+        sampling=settings.sampling(), seed=seed, template=template, reply_prefix=reply.content)
+    return Turn(reply.conversation_id, user, reopened, request)
 
 
 class ReplyRecorder:
@@ -89,8 +126,9 @@ class ReplyRecorder:
         self._store = store
         self._turn = turn
         self._clock = clock
-        self._text = ""
-        self._saved_length = 0
+        self._prefix = turn.request.reply_prefix
+        self._text = self._prefix
+        self._saved_length = len(self._text)
         self._last_save = clock()
 
     @property
@@ -113,15 +151,16 @@ class ReplyRecorder:
 
     def finish(self, result: GenerationResult) -> Message:
         """Write the final text, status and statistics of a reply that ended normally or was stopped."""
-        status = (MessageStatus.STOPPED if result.finish_reason is FinishReason.CANCELLED
-                  else MessageStatus.COMPLETE)
+        status = {FinishReason.CANCELLED: MessageStatus.STOPPED,
+                  FinishReason.LENGTH: MessageStatus.INCOMPLETE}.get(result.finish_reason,
+                                                                     MessageStatus.COMPLETE)
         started = self._turn.reply.stats
         assert started is not None, "start_turn records the stats a reply starts with"
         stats = replace(started, prompt_tokens=result.prompt_tokens,
                         completion_tokens=result.completion_tokens,
                         tokens_per_s=result.tokens_per_s, ttft_ms=result.ttft_ms)
-        self._text = result.text
-        return self._store.finish_message(self._turn.reply.id, result.text, status, stats)
+        self._text = self._prefix + result.text
+        return self._store.finish_message(self._turn.reply.id, self._text, status, stats)
 
     def stop_now(self) -> Message:
         """Record the reply as stopped with the text received so far (used when closing)."""

@@ -170,10 +170,13 @@ class LlamaEngine:
         n_ctx = llama.n_ctx()
         sampling = request.sampling
         max_tokens = int(sampling["max_tokens"])
+        prefix = llama.tokenize(request.reply_prefix.encode("utf-8"), add_bos=False,
+                                special=False) if request.reply_prefix else []
         messages, dropped, _ = fit_messages(
             request.messages, lambda m: self.count_tokens(m, request.template),
-            n_ctx - reply_reserve(n_ctx, max_tokens))
+            n_ctx - reply_reserve(n_ctx, max_tokens) - len(prefix))
         formatted, prompt = self._format(messages, request.template)
+        prompt += prefix  # continuing a reply: the model picks up after its last token
         started = time.perf_counter()
         pieces: list[str] = []
         first_text_at: float | None = None

@@ -149,3 +149,16 @@ def test_load_options_reach_llama_cpp(model_path: Path) -> None:
         assert engine.generate(sampled("Hi", max_tokens=4), lambda _: None).completion_tokens
     finally:
         engine.close()
+
+
+def test_continuing_a_cut_reply_picks_up_where_it_ended(engine: LlamaEngine) -> None:
+    def greedy(max_tokens: int, prefix: str = "") -> str:
+        sampling = {**Settings({"max_tokens": max_tokens}).sampling(), "temperature": 0.0}
+        messages = [ChatMessage("user", "Write a long story about a dragon.")]
+        asked = GenerationRequest(messages, sampling, 1, reply_prefix=prefix)
+        return engine.generate(asked, lambda _: None).text
+
+    whole = greedy(24)
+    start = greedy(10)
+    assert whole.startswith(start) and len(start) < len(whole)
+    assert start + greedy(14, prefix=start) == whole  # same tokens as if it had never stopped
