@@ -3,6 +3,10 @@
     parley [--data-dir DIR] [--model PATH]             open the desktop app
     parley chat [--preset NAME] [--set NAME=VALUE]... MESSAGE   one exchange, streamed
     parley conversations [--json]                       list saved conversations
+    parley export [--format md|json] (--all | ID) [-o FILE]   Markdown or lossless JSON
+    parley export --preferences -o FILE.jsonl           rated alternatives, for fine-tuning
+    parley import FILE                                  Parley JSON or ChatGPT conversations.json
+    parley search QUERY [--json]                        search titles and messages
 
 ``--data-dir`` works before or after the subcommand. The headless commands use the same
 profile, store and engine code as the GUI. Errors exit non-zero with one line on stderr.
@@ -20,6 +24,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from app import __version__
+from app.cli_history import (
+    HISTORY_COMMANDS,
+    add_history_commands,
+    check_history_arguments,
+    run_history_command,
+)
 from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError, user_message
 from app.core.models import GenerationStats, Message
@@ -70,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("conversations", parents=[common],
                                   help="list saved conversations")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
+    add_history_commands(commands, common)
     return parser
 
 
@@ -83,7 +94,9 @@ def _assignment(text: str) -> tuple[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``parley`` with ``argv``; return the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_history_arguments(args, parser.error)
     paths = AppPaths.from_data_dir(getattr(args, "data_dir", None))
     try:
         if args.command in (None, "gui"):
@@ -92,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gui(paths, args.model)
         if args.command == "chat":
             return _chat(paths, args)
+        if args.command in HISTORY_COMMANDS:
+            return _history(paths, args)
         return _list_conversations(paths, args)
     except ParleyError as exc:
         return _fail(str(exc))
@@ -155,6 +170,14 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
     else:
         print()
     return 0
+
+
+def _history(paths: AppPaths, args: argparse.Namespace) -> int:
+    profile = _open(paths)
+    try:
+        return run_history_command(profile.store, args)
+    finally:
+        profile.close()
 
 
 def _effective_settings(profile: Profile, args: argparse.Namespace) -> Settings:

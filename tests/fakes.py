@@ -25,7 +25,8 @@ class FakeEngine:
     fail_load: str | None = None
 
     def __init__(self) -> None:
-        self.requests: list[GenerationRequest] = []
+        self.requests: list[GenerationRequest] = []  # replies
+        self.title_requests: list[GenerationRequest] = []
         self.loads: list[tuple[Path, Settings]] = []
         self.closed = False
 
@@ -38,6 +39,9 @@ class FakeEngine:
 
     def generate(self, request: GenerationRequest,
                  on_text: Callable[[str], None]) -> GenerationResult:
+        if request.purpose == "title":
+            self.title_requests.append(request)
+            return GenerationResult(fake_title(request), FinishReason.STOP, 10, 3, 100.0, 5.0)
         self.requests.append(request)
         words = [f"word{i} " for i in range(self.reply_words)]
         sent: list[str] = []
@@ -54,6 +58,13 @@ class FakeEngine:
 
     def close(self) -> None:
         self.closed = True
+
+
+def fake_title(request: GenerationRequest) -> str:
+    """The title the fake model gives a chat: "Named: " and the first message's first line."""
+    prompt = request.messages[-1].content
+    question = prompt.split("User: ", 1)[1].splitlines()[0]
+    return f'"Named: {question}"'
 
 
 def fake_engine_factory(**overrides: object) -> Callable[[], FakeEngine]:

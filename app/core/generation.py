@@ -35,6 +35,7 @@ class GenerationRequest:
     seed: int
     template: TemplateChoice = MODEL_TEMPLATE
     reply_prefix: str = ""  # text the reply already has, when continuing it
+    purpose: str = "reply"  # or "title": a background request to name the conversation
     cancel: threading.Event = field(default_factory=threading.Event)
 
 

@@ -20,9 +20,9 @@ from app.core.generation import ChatMessage, FinishReason, GenerationRequest, Ge
 from app.core.models import GenerationStats, Message, MessageStatus, Role
 from app.core.settings import Settings
 from app.core.store import Store
+from app.core.titles import title_from_text
 from app.core.tree import path_to
 
-TITLE_LENGTH = 60
 FLUSH_INTERVAL_S = 0.25
 
 
@@ -38,12 +38,6 @@ class Turn:
     user_message: Message
     reply: Message
     request: GenerationRequest
-
-
-def title_from_text(text: str) -> str:
-    """A conversation title from the first user message: its first line, shortened."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "New chat")
-    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
 def choose_seed(settings: Settings, alternative: int = 0) -> int:

@@ -6,55 +6,54 @@ update per frame) and saved by a ReplyRecorder at least every half second.
 
 Settings come from ``SettingScopes`` (defaults plus the open conversation's overrides); a
 ``ModelLoader`` reloads the model when the values it is loaded with change.
+
+History is a tree (see ``core/tree.py``): sending continues the shown branch, editing adds a
+sibling user message, regenerating adds a sibling reply, and "alternatives per reply" queues
+that many replies to one message. A temporary chat uses an in-memory store, so nothing of it
+reaches the disk.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 from app.core.errors import ParleyError
 from app.core.generation import GenerationResult, ModelInfo
-from app.core.models import ConversationSummary, Message
+from app.core.models import ConversationSummary, Message, MessageStatus, Role, SearchHit
 from app.core.presets import Preset, PresetLibrary
 from app.core.scopes import Scope, SettingScopes
 from app.core.settings import Settings
 from app.core.store import Store
-from app.core.turn import ReplyRecorder, Turn, start_turn
+from app.core.titles import shorten
+from app.core.tree import BranchItem
+from app.core.turn import Turn, continue_reply, start_reply, start_turn
 from app.engine.worker import EngineWorker
 from app.ui.model_loader import ModelLoader
+from app.ui.reply_stream import Reply, ReplyStream
+from app.ui.title_maker import TitleMaker
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 33           # at most one transcript update per frame (about 30 per second)
-SAVE_INTERVAL_MS = 500  # a streaming reply is saved at least this often
 SHUTDOWN_WAIT_MS = 1000  # the promise: closing mid-reply ends within a second
-
-
-@dataclass
-class _ActiveReply:
-    """The reply being generated right now."""
-
-    request_id: int
-    turn: Turn
-    recorder: ReplyRecorder
-    pending: list[str] = field(default_factory=list)
-    pieces: int = 0
-    started: float = field(default_factory=time.monotonic)
 
 
 class ChatController(QObject):
     """Owns the conversation flow; the window only calls its methods and shows its signals."""
 
-    conversationsChanged = Signal(list)     # list[ConversationSummary]
-    conversationOpened = Signal(object, list)  # conversation id or None, list[Message]
-    messageAdded = Signal(object)           # Message
-    messageUpdated = Signal(object)         # Message (final state)
+    conversationsChanged = Signal(list)     # list[ConversationSummary], not in the trash
+    trashChanged = Signal(list)             # list[ConversationSummary] in the trash
+    conversationOpened = Signal(object, list)  # conversation id or None, list[BranchItem]
+    branchChanged = Signal(list)            # list[BranchItem]: the open conversation changed
+    messageUpdated = Signal(object)         # Message (final state, or new feedback)
+    conversationRenamed = Signal(str)       # the open conversation's new title
+    movedToTrash = Signal(int, str)         # conversation id, title: offer to undo
+    focusRequested = Signal(int)            # message id to scroll to (a search result)
     replyStreamed = Signal(int, str)        # message id, whole text so far
     busyChanged = Signal(bool)
     settingsChanged = Signal()              # defaults, overrides or the open conversation changed
@@ -63,9 +62,7 @@ class ChatController(QObject):
     speedChanged = Signal(str)
     errorOccurred = Signal(str)
 
-    # Requests to the worker (queued: the worker lives on its own thread).
-    _generateRequested = Signal(int, object)
-    _shutdownRequested = Signal()
+    _shutdownRequested = Signal()  # to the worker (queued: it lives on its own thread)
 
     def __init__(self, store: Store, scopes: SettingScopes, presets: PresetLibrary,
                  worker: EngineWorker) -> None:
@@ -74,46 +71,66 @@ class ChatController(QObject):
         self.scopes = scopes
         self.presets = presets
         self.current_conversation_id: int | None = None
-        self._active: _ActiveReply | None = None
-        self._next_request_id = 1
+        self._temporary: Store | None = None  # the open chat's store when it is temporary
         self._closed = False
+        request_ids = itertools.count(1)  # shared by replies and titles: one worker answers both
 
         self._thread = QThread()
         self._thread.setObjectName("engine-worker")
         self._worker = worker
         worker.moveToThread(self._thread)
-        self._generateRequested.connect(worker.generate)
         self._shutdownRequested.connect(worker.shutdown)
-        worker.textStreamed.connect(self._on_text)
-        worker.generationFinished.connect(self._on_finished)
-        worker.generationFailed.connect(self._on_failed)
         self._thread.start()
 
-        self._frame_timer = QTimer(self, singleShot=True, interval=FRAME_MS)
-        self._frame_timer.timeout.connect(self._show_pending_text)
-        self._save_timer = QTimer(self, interval=SAVE_INTERVAL_MS)
-        self._save_timer.timeout.connect(self._save_partial_reply)
+        self.replies = ReplyStream(worker, request_ids)
+        self.replies.streamed.connect(self.replyStreamed)
+        self.replies.speedChanged.connect(self.speedChanged)
+        self.replies.finished.connect(self._on_finished)
+        self.replies.failed.connect(self._on_failed)
         self.loader = ModelLoader(worker, lambda: self.settings,
                                   lambda: not self.busy and not self._closed)
         self.loader.loadingChanged.connect(self.loadingChanged)
         self.loader.statusChanged.connect(self.modelStatusChanged)
         self.loader.problem.connect(self.errorOccurred)
+        self.titles = TitleMaker(worker, request_ids)
+        self.titles.titled.connect(self._on_titled)
 
     # -- queries -----------------------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
         """Whether a reply is being generated."""
-        return self._active is not None
+        return self.replies.active is not None
+
+    @property
+    def is_temporary(self) -> bool:
+        """Whether the open chat is temporary (never written to disk)."""
+        return self._temporary is not None
+
+    @property
+    def chat_store(self) -> Store:
+        """The store the open chat lives in: the profile's, or a temporary chat's memory."""
+        return self._temporary or self.store
 
     def title_of(self, conversation_id: int | None) -> str | None:
-        """The title of a saved conversation, or None."""
-        found = self.store.conversation(conversation_id) if conversation_id is not None else None
+        """The title of the open store's conversation, or None."""
+        found = (self.chat_store.conversation(conversation_id)
+                 if conversation_id is not None else None)
         return found.title if found else None
 
     def conversations(self) -> list[ConversationSummary]:
-        """Every saved conversation, newest first."""
+        """Every saved conversation not in the trash, newest first."""
         return self.store.list_conversations()
+
+    def branch(self) -> list[BranchItem]:
+        """The shown branch of the open conversation."""
+        if self.current_conversation_id is None:
+            return []
+        return self.chat_store.branch(self.current_conversation_id)
+
+    def search(self, query: str) -> list[SearchHit]:
+        """Saved conversations and messages matching ``query`` (measured fast: see README)."""
+        return self.store.search(query)
 
     @property
     def settings(self) -> Settings:
@@ -156,23 +173,43 @@ class ChatController(QObject):
     # -- conversations -----------------------------------------------------------------------
 
     def refresh_conversations(self) -> None:
-        """Re-read the conversation list and announce it."""
+        """Re-read the conversation list and the trash, and announce them."""
         self.conversationsChanged.emit(self.conversations())
+        self.trashChanged.emit(self.store.trashed_conversations())
 
-    def new_conversation(self, persona: Preset | None = None) -> None:
-        """Start a blank chat (with a persona's values); it is saved at the first message."""
-        self.current_conversation_id = None
+    def new_conversation(self, persona: Preset | None = None, temporary: bool = False) -> None:
+        """Start a blank chat (with a persona's values); it is saved at the first message,
+        unless it is ``temporary``: then it lives in memory and is gone when left."""
+        self._leave_conversation()
+        if temporary:
+            self._temporary = Store.temporary()
         self._switch_settings(None, dict(persona.values) if persona else None)
         self.conversationOpened.emit(None, [])
 
-    def open_conversation(self, conversation_id: int) -> None:
-        """Show a saved conversation (unknown ids open a blank chat)."""
+    def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
+        """Show a saved conversation (unknown ids open a blank chat); with ``message_id``, on
+        the branch through that message, scrolled to it."""
         if self.store.conversation(conversation_id) is None:
             self.new_conversation()
             return
+        self._leave_conversation()
+        if message_id is not None:
+            self.store.show_branch(message_id)
         self.current_conversation_id = conversation_id
         self._switch_settings(conversation_id)
-        self.conversationOpened.emit(conversation_id, self.store.messages(conversation_id))
+        self.conversationOpened.emit(conversation_id, self.branch())
+        if message_id is not None:
+            self.focusRequested.emit(message_id)
+
+    def _leave_conversation(self) -> None:
+        """Before another chat opens: a temporary chat is discarded (its reply stopped)."""
+        if self._temporary is not None:
+            active = self.replies.active
+            if active is not None and active.store is self._temporary:
+                self._stop_now()
+            self._temporary.close()
+            self._temporary = None
+        self.current_conversation_id = None
 
     def _switch_settings(self, conversation_id: int | None,
                          draft: dict[str, Any] | None = None) -> None:
@@ -181,124 +218,201 @@ class ChatController(QObject):
         self._settings_changed()
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
-        """Rename a conversation (blank titles are ignored)."""
+        """Rename a conversation (blank titles are ignored); automatic titles never replace it."""
         if title.strip():
-            self.store.rename_conversation(conversation_id, title.strip())
+            self.chat_store.rename_conversation(conversation_id, shorten(title.strip()))
             self.refresh_conversations()
 
-    def delete_conversation(self, conversation_id: int) -> None:
-        """Delete a conversation (the caller has asked the user to confirm)."""
-        if self._active and self._active.turn.conversation_id == conversation_id:
-            self._stop_now()
-            self.busyChanged.emit(False)
-            self.loader.check_now()  # a reload held back by the reply can happen now
-        self.store.delete_conversation(conversation_id)
+    def set_pinned(self, conversation_id: int, pinned: bool) -> None:
+        """Pin a conversation to the top of the list, or unpin it."""
+        self.store.set_pinned(conversation_id, pinned)
+        self.refresh_conversations()
+
+    def move_to_trash(self, conversation_id: int) -> None:
+        """Move a conversation to the trash (announced, so the window can offer to undo)."""
+        self._stop_if_writing(conversation_id)
+        self.store.move_to_trash(conversation_id)
         if conversation_id == self.current_conversation_id:
             self.new_conversation()
         self.refresh_conversations()
+        self.movedToTrash.emit(conversation_id, self.title_of_saved(conversation_id))
+
+    def restore(self, conversation_id: int) -> None:
+        """Take a conversation out of the trash and open it."""
+        self.store.restore(conversation_id)
+        self.refresh_conversations()
+        self.open_conversation(conversation_id)
+
+    def delete_for_good(self, conversation_id: int) -> None:
+        """Delete one conversation in the trash for good (the caller has asked to confirm)."""
+        self.store.delete_conversation(conversation_id)
+        self.refresh_conversations()
+
+    def empty_trash(self) -> int:
+        """Delete everything in the trash for good (the caller has asked to confirm)."""
+        deleted = self.store.empty_trash()
+        self.refresh_conversations()
+        return deleted
+
+    def title_of_saved(self, conversation_id: int) -> str:
+        """A saved conversation's title (in the trash or not)."""
+        found = self.store.conversation(conversation_id)
+        return found.title if found else ""
+
+    def _stop_if_writing(self, conversation_id: int) -> None:
+        active = self.replies.active
+        if active is not None and active.turn.conversation_id == conversation_id:
+            self._stop_now()
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def show_sibling(self, message_id: int, step: int) -> None:
+        """Show the branch through the sibling ``step`` places from ``message_id`` (‹ ›)."""
+        for item in self.branch():
+            if item.message.id == message_id and (target := item.sibling(step)) is not None:
+                self.chat_store.show_branch(target)
+                self.branchChanged.emit(self.branch())
+                return
+
+    def delete_message(self, message_id: int) -> None:
+        """Delete a message and every message below it (the caller has asked to confirm)."""
+        if self.busy:
+            return
+        self.chat_store.delete_message(message_id)
+        self.branchChanged.emit(self.branch())
+        self.refresh_conversations()
+
+    def fork(self, message_id: int) -> None:
+        """Open a new conversation that copies the branch up to ``message_id``."""
+        if self.is_temporary:
+            self.errorOccurred.emit("A temporary chat cannot be forked; it is never saved.")
+            return
+        title = shorten(f"{self.title_of(self.current_conversation_id) or 'Chat'} (fork)")
+        forked = self.store.fork(message_id, title)
+        self.refresh_conversations()
+        self.open_conversation(forked)
+
+    def set_feedback(self, message_id: int, rating: int | None, note: str | None = None) -> None:
+        """Rate a reply (1 good, -1 bad, None cleared), with an optional note."""
+        self.messageUpdated.emit(self.chat_store.set_feedback(message_id, rating, note))
 
     # -- chatting ----------------------------------------------------------------------------
 
     def send(self, text: str) -> bool:
-        """Commit ``text`` as the user's message and ask for a reply; False if busy or blank."""
+        """Commit ``text`` as the user's message and ask for replies; False if busy or blank."""
+        return self._start_turn(text, None)
+
+    def edit(self, message_id: int, text: str) -> bool:
+        """Send ``text`` as a new version of a user message: a new branch, the old one kept."""
+        return self._start_turn(text, self.chat_store.message(message_id))
+
+    def regenerate(self, message_id: int) -> bool:
+        """Write another reply to the message ``message_id`` answers; the old one is kept."""
+        if not self._may_start():
+            return False
+        store, settings = self.chat_store, self.settings
+        reply = store.message(message_id)
+        if reply.role is not Role.ASSISTANT or reply.parent_id is None:
+            return False
+        user = store.message(reply.parent_id)
+        number = sum(1 for m in store.messages(reply.conversation_id) if m.parent_id == user.id)
+        return self._run(store, settings, lambda: start_reply(
+            store, user, settings, self.loader.model_name, alternative=number))
+
+    def continue_reply(self, message_id: int) -> bool:
+        """Let the model go on writing a reply that was stopped or cut short."""
+        if not self._may_start():
+            return False
+        store, settings = self.chat_store, self.settings
+        reply = store.message(message_id)
+        return self._run(store, settings, lambda: continue_reply(store, reply, settings))
+
+    def _may_start(self) -> bool:
+        return not self.busy and not self._closed and self.current_conversation_id is not None
+
+    def _start_turn(self, text: str, replacing: Message | None) -> bool:
         if self.busy or not text.strip() or self._closed:
             return False
+        store, settings = self.chat_store, self.settings
+        created = self.current_conversation_id is None
+        started = self._run(
+            store, settings,
+            lambda: start_turn(store, self.current_conversation_id, text, settings,
+                               self.loader.model_name, self.scopes.new_chat_overrides(),
+                               replacing=replacing),
+            alternatives_left=list(range(1, int(settings["alternatives"]))),
+            new_conversation=created)
+        if started and created and self.replies.active is not None:
+            self.current_conversation_id = self.replies.active.turn.conversation_id
+            if not self.is_temporary:
+                self.scopes.adopt(self.current_conversation_id)
+            self.conversationOpened.emit(self.current_conversation_id, self.branch())
+        return started
+
+    def _run(self, store: Store, settings: Settings, start: Callable[[], Turn],
+             alternatives_left: list[int] | None = None, new_conversation: bool = False) -> bool:
+        """Start the reply ``start`` commits; False (with the reason shown) if it cannot start."""
         try:
-            turn = start_turn(self.store, self.current_conversation_id, text, self.settings,
-                              self.loader.model_name, self.scopes.new_chat_overrides())
+            turn = start()
         except ParleyError as exc:
             self.errorOccurred.emit(str(exc))
             return False
-        created = self.current_conversation_id is None
-        self.current_conversation_id = turn.conversation_id
-        self.scopes.adopt(turn.conversation_id)
-        request_id = self._next_request_id
-        self._next_request_id += 1
-        self._active = _ActiveReply(request_id, turn, ReplyRecorder(self.store, turn))
-        if created:
-            self.conversationOpened.emit(turn.conversation_id, [])
-        self.messageAdded.emit(turn.user_message)
-        self.messageAdded.emit(turn.reply)
-        self.refresh_conversations()
+        self.titles.cancel_all()  # the model is needed for this reply
+        self.replies.start(Reply(turn, store, settings, alternatives_left or [], new_conversation))
+        if store is self.chat_store and turn.conversation_id == self.current_conversation_id:
+            self.branchChanged.emit(self.branch())
+        if store is self.store:
+            self.refresh_conversations()
         self.busyChanged.emit(True)
-        self.speedChanged.emit("")
-        self._save_timer.start()
-        self._generateRequested.emit(request_id, turn.request)
         return True
 
     def stop(self) -> None:
-        """Stop the reply being generated; its partial text is kept and marked stopped."""
-        if self._active is not None:
-            self._active.turn.request.cancel.set()
+        """Stop the reply being generated (and any alternatives after it); its text is kept."""
+        self.replies.stop()
 
-    def _on_text(self, request_id: int, text: str) -> None:
-        active = self._active
-        if active is None or active.request_id != request_id:
-            return
-        active.pending.append(text)
-        active.pieces += 1
-        if not self._frame_timer.isActive():
-            self._frame_timer.start()
-
-    def _show_pending_text(self) -> None:
-        active = self._active
-        if active is None or not active.pending:
-            return
-        active.recorder.append("".join(active.pending))
-        active.pending.clear()
-        self.replyStreamed.emit(active.turn.reply.id, active.recorder.text)
-        elapsed = time.monotonic() - active.started
-        if elapsed > 0.5:
-            self.speedChanged.emit(f"≈ {active.pieces / elapsed:.0f} tok/s")
-
-    def _save_partial_reply(self) -> None:
-        if self._active is not None:
-            self._show_pending_text()
-            self._active.recorder.flush()
-
-    def _on_finished(self, request_id: int, result: GenerationResult) -> None:
-        active = self._take_active(request_id)
-        if active is None:
-            return
-        message = active.recorder.finish(result)
-        if result.tokens_per_s:
-            self.speedChanged.emit(f"{result.tokens_per_s:.1f} tok/s")
+    def _on_finished(self, reply: Reply, message: Message, result: GenerationResult) -> None:
+        self.messageUpdated.emit(message)
         if result.dropped_messages:
             self.errorOccurred.emit(
                 f"The {result.dropped_messages} oldest messages no longer fit in the model's "
                 "context window and were left out of this reply.")
-        self._announce_finished(message)
+        if reply.alternatives_left and message.status is not MessageStatus.STOPPED:
+            number, *rest = reply.alternatives_left
+            user = reply.turn.user_message
+            if self._run(reply.store, reply.settings,
+                         lambda: start_reply(reply.store, user, reply.settings,
+                                             self.loader.model_name, alternative=number),
+                         alternatives_left=rest, new_conversation=reply.new_conversation):
+                return
+        self._idle()
+        if (reply.new_conversation and message.status is MessageStatus.COMPLETE
+                and reply.settings["auto_title"] and message.content.strip()):
+            self.titles.request(reply.store, reply.turn.conversation_id,
+                                reply.turn.user_message.content, message.content, reply.settings,
+                                reply.turn.request.seed)
 
-    def _on_failed(self, request_id: int, reason: str) -> None:
-        active = self._take_active(request_id)
-        if active is None:
-            return
-        self._announce_finished(active.recorder.fail(reason))
+    def _on_titled(self, conversation_id: int) -> None:
+        self.refresh_conversations()
+        if conversation_id == self.current_conversation_id:
+            self.conversationRenamed.emit(self.title_of(conversation_id) or "")
+
+    def _on_failed(self, reply: Reply, message: Message, reason: str) -> None:
+        self.messageUpdated.emit(message)
+        self._idle()
         self.errorOccurred.emit(reason)
 
-    def _take_active(self, request_id: int | None = None) -> _ActiveReply | None:
-        """Detach the active reply (only if it is ``request_id``, when given), with all its text."""
-        active = self._active
-        if active is None or request_id not in (None, active.request_id) or self._closed:
-            return None
-        self._active = None
-        self._save_timer.stop()
-        self._frame_timer.stop()
-        active.recorder.append("".join(active.pending))
-        return active
-
-    def _announce_finished(self, message: Message) -> None:
-        self.messageUpdated.emit(message)
+    def _idle(self) -> None:
+        """No reply is being written any more."""
         self.busyChanged.emit(False)
         self.refresh_conversations()
         self.loader.check_now()
 
     def _stop_now(self) -> None:
-        """Cancel the active reply and record it as stopped now, without waiting for the worker."""
-        self.stop()
-        active = self._take_active()
-        if active is not None:
-            active.recorder.stop_now()
+        """Stop the reply at once (kept, marked stopped), e.g. when its chat goes away."""
+        message = self.replies.stop_now()
+        if message is not None:
+            self.messageUpdated.emit(message)
+            self._idle()
 
     # -- shutdown ----------------------------------------------------------------------------
 
@@ -307,7 +421,9 @@ class ChatController(QObject):
         if self._closed:
             return
         self._stop_now()
+        self.titles.cancel_all()
         self._closed = True
+        self.replies.closed = True
         self._shutdownRequested.emit()
         if not self._thread.wait(SHUTDOWN_WAIT_MS):
             log.warning("the engine worker did not stop within %d ms", SHUTDOWN_WAIT_MS)

@@ -33,15 +33,16 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str) -> str |
     return value if ok else None
 
 
-def ask_open_file(parent: QWidget | None, title: str) -> Path | None:
-    """Ask for a JSON file to read; None if cancelled."""
-    chosen, _ = QFileDialog.getOpenFileName(parent, title, "", JSON_FILES)
+def ask_open_file(parent: QWidget | None, title: str, filters: str = JSON_FILES) -> Path | None:
+    """Ask for a file to read (JSON unless ``filters`` says otherwise); None if cancelled."""
+    chosen, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
     return Path(chosen) if chosen else None
 
 
-def ask_save_file(parent: QWidget | None, title: str, suggested: str) -> Path | None:
-    """Ask where to write a JSON file; None if cancelled."""
-    chosen, _ = QFileDialog.getSaveFileName(parent, title, suggested, JSON_FILES)
+def ask_save_file(parent: QWidget | None, title: str, suggested: str,
+                  filters: str = JSON_FILES) -> Path | None:
+    """Ask where to write a file (JSON unless ``filters`` says otherwise); None if cancelled."""
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
     return Path(chosen) if chosen else None
 
 

@@ -5,32 +5,41 @@ It holds widgets only; every action goes through the ChatController.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
-    QListView,
     QMainWindow,
-    QMenu,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app import APP_NAME
-from app.core.models import ConversationSummary, Message
-from app.ui import dialogs
+from app.core.tree import BranchItem
 from app.ui.composer import Composer
 from app.ui.controller import ChatController
-from app.ui.conversation_list import ConversationIdRole, ConversationListModel
+from app.ui.search_dialog import SearchDialog
 from app.ui.settings_panel import SettingsPanel
+from app.ui.sidebar import Sidebar
 from app.ui.transcript import TranscriptView
+from app.ui.transfer import Transfers
+
+UNDO_MS = 10_000  # how long "Undo" stays offered after moving a chat to the trash
+
+
+def _banner(name: str, style: str) -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setObjectName(name)
+    label.setStyleSheet(f"#{name} {{ {style} padding: 6px; border-radius: 4px; }}")
+    label.hide()
+    return label
 
 
 class MainWindow(QMainWindow):
@@ -43,27 +52,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.resize(1000, 700)
 
-        self.conversation_model = ConversationListModel()
-        self.conversation_view = QListView()
-        self.conversation_view.setModel(self.conversation_model)
-        self.conversation_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.conversation_view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.conversation_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.conversation_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.conversation_view.customContextMenuRequested.connect(self._show_conversation_menu)
-        self.conversation_view.clicked.connect(self._on_conversation_clicked)
-        self.conversation_view.activated.connect(self._on_conversation_clicked)
-        self.new_chat_button = QToolButton()
-        self.new_chat_button.setText("New chat")
-        self.new_chat_button.setToolTip("Start a new chat; the arrow starts one with a persona")
-        self.new_chat_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.new_chat_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.new_chat_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.new_chat_button.clicked.connect(lambda: controller.new_conversation())
-        self.persona_menu = QMenu(self.new_chat_button)
-        self.persona_menu.aboutToShow.connect(self._fill_persona_menu)
-        self.new_chat_button.setMenu(self.persona_menu)
-
         self.settings_panel = SettingsPanel(controller)
         self.settings_dock = QDockWidget("Settings", self)
         self.settings_dock.setObjectName("settingsDock")
@@ -72,18 +60,23 @@ class MainWindow(QMainWindow):
         self.settings_dock.hide()
         self.settings_action = self.settings_dock.toggleViewAction()
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
-        self.settings_button = QToolButton()
-        self.settings_button.setDefaultAction(self.settings_action)
-        self.settings_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.sidebar = Sidebar(controller, self.settings_action)
+        self.search_dialog = SearchDialog(controller.search, self)
+        self.search_dialog.chosen.connect(controller.open_conversation)
+        self.transfers = Transfers(controller, self)
 
         self.transcript = TranscriptView()
-        self.error_banner = QLabel()
-        self.error_banner.setTextFormat(Qt.TextFormat.PlainText)
-        self.error_banner.setWordWrap(True)
-        self.error_banner.setObjectName("errorBanner")
-        self.error_banner.setStyleSheet("#errorBanner { background: #fdecea; color: #611a15;"
-                                        " padding: 6px; border-radius: 4px; }")
-        self.error_banner.hide()
+        self.temporary_banner = _banner("temporaryBanner", "background: #e8eaf6; color: #1a237e;")
+        self.temporary_banner.setText("Temporary chat: nothing in it is saved, and it is gone "
+                                      "when you open another chat or close Parley.")
+        self.error_banner = _banner("errorBanner", "background: #fdecea; color: #611a15;")
+        self.undo_bar = QWidget()
+        self.undo_label = QLabel()
+        self.undo_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.undo_button = QPushButton("Undo")
+        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
+        self._undo_timer.timeout.connect(self.undo_bar.hide)
+        self._trashed: int | None = None
         self.composer = Composer()
         self.composer.submitted.connect(self._send)
         self.send_button = QPushButton("Send")
@@ -103,77 +96,106 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.speed_label)
 
         self._build_layout()
+        self._build_menus()
         self._add_shortcuts()
         self._connect(controller)
 
     # -- layout ------------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
-        sidebar = QWidget()
-        side_layout = QVBoxLayout(sidebar)
-        side_layout.setContentsMargins(6, 6, 0, 6)
-        side_layout.addWidget(self.new_chat_button)
-        side_layout.addWidget(self.conversation_view)
-        side_layout.addWidget(self.settings_button)
+        undo_row = QHBoxLayout(self.undo_bar)
+        undo_row.setContentsMargins(6, 2, 6, 2)
+        undo_row.addWidget(self.undo_label, 1)
+        undo_row.addWidget(self.undo_button)
+        self.undo_button.clicked.connect(self._undo_trash)
 
         chat = QWidget()
         chat_layout = QVBoxLayout(chat)
         chat_layout.setContentsMargins(0, 6, 6, 6)
+        chat_layout.addWidget(self.temporary_banner)
         chat_layout.addWidget(self.transcript, 1)
+        chat_layout.addWidget(self.undo_bar)
         chat_layout.addWidget(self.error_banner)
         composer_row = QHBoxLayout()
         composer_row.addWidget(self.composer, 1)
         composer_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
         chat_layout.addLayout(composer_row)
+        self.undo_bar.hide()
 
         self.splitter = QSplitter()
-        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(chat)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 760])
         self.setCentralWidget(self.splitter)
 
+    def _build_menus(self) -> None:
+        chats = self.menuBar().addMenu("&Chats")
+        chats.addAction("New chat", QKeySequence.StandardKey.New,
+                        lambda: self.controller.new_conversation())
+        chats.addAction("New temporary chat", QKeySequence("Ctrl+Shift+N"),
+                        lambda: self.controller.new_conversation(temporary=True))
+        self.search_action = chats.addAction("Search…", QKeySequence("Ctrl+K"), self.open_search)
+        self.search_action.setShortcuts([QKeySequence("Ctrl+K"), QKeySequence("Ctrl+F")])
+        chats.addSeparator()
+        chats.addAction("Import…", self.transfers.import_file)
+        self.export_menu = chats.addMenu("Export this chat")
+        self.export_menu.addAction("As Markdown…", lambda: self.transfers.export_current("md"))
+        self.export_menu.addAction("As JSON (everything)…", lambda: self.transfers.export_current("json"))
+        export_all = chats.addMenu("Export all chats")
+        export_all.addAction("As Markdown…", lambda: self.transfers.export_all("md"))
+        export_all.addAction("As JSON (everything)…", lambda: self.transfers.export_all("json"))
+        chats.addAction("Export rated replies for fine-tuning…", self.transfers.export_preferences)
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.settings_action)
+        view.addAction(self.sidebar.trash_button.text(), self.sidebar.trash_button.toggle)
+
     def _add_shortcuts(self) -> None:
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.controller.stop)
-        QShortcut(QKeySequence.StandardKey.New, self, lambda: self.controller.new_conversation())
-        self.addAction(self.settings_action)
-        rename = QAction("Rename", self.conversation_view, shortcut=QKeySequence(Qt.Key.Key_F2))
-        rename.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        rename.triggered.connect(lambda: self._rename(self._selected_conversation()))
-        delete = QAction("Delete…", self.conversation_view,
-                         shortcut=QKeySequence(QKeySequence.StandardKey.Delete))
-        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.triggered.connect(lambda: self._delete(self._selected_conversation()))
-        self.conversation_view.addActions([rename, delete])
 
     def _connect(self, controller: ChatController) -> None:
-        controller.conversationsChanged.connect(self._show_conversations)
         controller.conversationOpened.connect(self._show_conversation)
-        controller.messageAdded.connect(self.transcript.add_message)
+        controller.branchChanged.connect(self.transcript.show_branch)
         controller.messageUpdated.connect(self.transcript.update_message)
         controller.replyStreamed.connect(self.transcript.stream_text)
+        controller.focusRequested.connect(self.transcript.focus_message)
+        controller.conversationRenamed.connect(self._show_title)
+        controller.conversationsChanged.connect(lambda _: self._show_title(
+            controller.title_of(controller.current_conversation_id)))
         controller.busyChanged.connect(self._on_busy)
         controller.modelStatusChanged.connect(self.model_label.setText)
         controller.loadingChanged.connect(self.loading_bar.setVisible)
         controller.speedChanged.connect(self.speed_label.setText)
         controller.errorOccurred.connect(self.show_error)
+        controller.movedToTrash.connect(self._offer_undo)
+        actions = self.transcript.actions
+        actions.navigate.connect(controller.show_sibling)
+        actions.edit.connect(controller.edit)
+        actions.regenerate.connect(controller.regenerate)
+        actions.continue_.connect(controller.continue_reply)
+        actions.delete.connect(controller.delete_message)
+        actions.fork.connect(controller.fork)
+        actions.rate.connect(controller.set_feedback)
 
     # -- controller events -------------------------------------------------------------------
 
-    def _show_conversations(self, rows: list[ConversationSummary]) -> None:
-        self.conversation_model.set_conversations(rows)
-        self._select_row(self.conversation_model.row_of(self.controller.current_conversation_id))
-
-    def _show_conversation(self, conversation_id: int | None, messages: list[Message]) -> None:
-        self.transcript.show_conversation(messages)
+    def _show_conversation(self, conversation_id: int | None, items: list[BranchItem]) -> None:
+        self.transcript.show_conversation(items)
         self.error_banner.hide()
-        self._select_row(self.conversation_model.row_of(conversation_id))
-        title = self.controller.title_of(conversation_id)
-        self.setWindowTitle(f"{title} — {APP_NAME}" if title else APP_NAME)
+        self.temporary_banner.setVisible(self.controller.is_temporary)
+        self.export_menu.setEnabled(conversation_id is not None and not self.controller.is_temporary)
+        self.sidebar.select(conversation_id)
+        self._show_title(self.controller.title_of(conversation_id))
         self.composer.setFocus()
+
+    def _show_title(self, title: str | None) -> None:
+        if self.controller.is_temporary:
+            title = f"{title or 'New chat'} (temporary)"
+        self.setWindowTitle(f"{title} — {APP_NAME}" if title else APP_NAME)
 
     def _on_busy(self, busy: bool) -> None:
         self.send_button.setText("Stop" if busy else "Send")
+        self.transcript.set_busy(busy)
         if busy:
             self.error_banner.hide()
 
@@ -182,17 +204,23 @@ class MainWindow(QMainWindow):
         self.error_banner.setText(message)
         self.error_banner.show()
 
+    def _offer_undo(self, conversation_id: int, title: str) -> None:
+        self._trashed = conversation_id
+        self.undo_label.setText(f"Moved “{title}” to the trash.")
+        self.undo_bar.show()
+        self._undo_timer.start()
+
+    def _undo_trash(self) -> None:
+        self.undo_bar.hide()
+        if self._trashed is not None:
+            self.controller.restore(self._trashed)
+            self._trashed = None
+
     # -- user actions ------------------------------------------------------------------------
 
-    def _fill_persona_menu(self) -> None:
-        self.persona_menu.clear()
-        self.persona_menu.addAction("Blank chat", lambda: self.controller.new_conversation())
-        self.persona_menu.addSeparator()
-        for preset in self.controller.presets.all():
-            if preset.is_persona:
-                action = self.persona_menu.addAction(
-                    preset.name, lambda p=preset: self.controller.new_conversation(p))
-                action.setToolTip(preset.description)
+    def open_search(self) -> None:
+        """Open the search box (Ctrl+K or Ctrl+F)."""
+        self.search_dialog.open_search()
 
     def _send(self, text: str) -> None:
         if not self.controller.send(text):
@@ -203,43 +231,6 @@ class MainWindow(QMainWindow):
             self.controller.stop()
         else:
             self.composer.submit()
-
-    def _on_conversation_clicked(self, index: QModelIndex) -> None:
-        self.controller.open_conversation(int(index.data(ConversationIdRole)))
-
-    def _selected_conversation(self) -> ConversationSummary | None:
-        index = self.conversation_view.currentIndex()
-        return self.conversation_model.conversation_at(index.row()) if index.isValid() else None
-
-    def _select_row(self, row: int | None) -> None:
-        if row is None:
-            self.conversation_view.clearSelection()
-        else:
-            self.conversation_view.setCurrentIndex(self.conversation_model.index(row))
-
-    def _show_conversation_menu(self, position: QPoint) -> None:
-        index = self.conversation_view.indexAt(position)
-        if not index.isValid():
-            return
-        conversation = self.conversation_model.conversation_at(index.row())
-        menu = QMenu(self)
-        menu.addAction("Rename…", lambda: self._rename(conversation))
-        menu.addAction("Delete…", lambda: self._delete(conversation))
-        menu.exec(self.conversation_view.viewport().mapToGlobal(position))
-
-    def _rename(self, conversation: ConversationSummary | None) -> None:
-        if conversation is None:
-            return
-        title = dialogs.ask_text(self, "Rename conversation", "Title:", conversation.title)
-        if title is not None:
-            self.controller.rename_conversation(conversation.id, title)
-
-    def _delete(self, conversation: ConversationSummary | None) -> None:
-        if conversation is None:
-            return
-        if dialogs.confirm(self, "Delete conversation",
-                           f"Delete “{conversation.title}” and all its messages?"):
-            self.controller.delete_conversation(conversation.id)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -270,11 +261,12 @@ class MainWindow(QMainWindow):
         self._state.setValue("window/geometry", self.saveGeometry())
         self._state.setValue("window/splitter", self.splitter.saveState())
         self._state.setValue("window/docks", self.saveState())
-        current = self.controller.current_conversation_id
+        current = None if self.controller.is_temporary else self.controller.current_conversation_id
         self._state.setValue("conversation/last", "" if current is None else current)
         self._state.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.search_dialog.hide()
         self.save_state()
         self.controller.shutdown()
         super().closeEvent(event)

@@ -8,7 +8,7 @@ from app.core.generation import FinishReason, GenerationResult
 from app.core.models import MessageStatus, Role
 from app.core.settings import Settings
 from app.core.store import Store
-from app.core.turn import FLUSH_INTERVAL_S, ReplyRecorder, start_turn, title_from_text
+from app.core.turn import FLUSH_INTERVAL_S, ReplyRecorder, start_turn
 
 
 class Clock:
@@ -79,9 +79,3 @@ def test_failure_keeps_partial_text(tmp_path: Path) -> None:
     assert (failed.status, failed.content, failed.error) == (
         MessageStatus.FAILED, "partial", "The model broke; try again.")
 
-
-def test_titles_are_first_line_and_shortened() -> None:
-    assert title_from_text("\n  Hello there \nsecond") == "Hello there"
-    long = title_from_text("x" * 200)
-    assert len(long) <= 60 and long.endswith("…")
-    assert title_from_text("   ") == "New chat"

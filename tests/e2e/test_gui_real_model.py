@@ -23,13 +23,14 @@ def send_until_streaming(qtbot, session, text: str, min_chars: int, attempts: in
     controller = session.controller
 
     def streaming_enough() -> bool:
-        return controller._active is not None and len(controller._active.recorder.text) > min_chars
+        active = controller.replies.active
+        return active is not None and len(active.recorder.text) > min_chars
 
     for _ in range(attempts):
         send(qtbot, session, text)
         qtbot.waitUntil(lambda: streaming_enough() or not controller.busy, timeout=120_000)
         if streaming_enough():
-            return controller._active.turn.reply.id
+            return controller.replies.active.turn.reply.id
     raise AssertionError(f"no reply was still streaming after {attempts} attempts")
 
 
@@ -63,7 +64,7 @@ def test_chat_stop_and_reopen_with_the_real_model(open_session, qtbot) -> None:
     session.close()
     again = open_session(LlamaEngine, model=None)
     assert again.controller.current_conversation_id == conversation
-    assert again.window.conversation_model.rowCount() == 1
+    assert again.window.sidebar.model.conversations().__len__() == 1
     shown = {w.message.id: w.body.toPlainText() for w in again.window.transcript._widgets.values()}
     assert set(shown) == {m.id for m in again.profile.store.messages(conversation)}
     assert len(shown) >= 4 and "capital of France" in shown[user.id] and stopped.id in shown

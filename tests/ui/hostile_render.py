@@ -9,7 +9,9 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.application import create_application
-from app.core.models import Message, MessageStatus, Role
+from app.core.models import Message, MessageStatus, Role, SearchHit
+from app.core.tree import BranchItem
+from app.ui.search_dialog import SearchDialog
 from app.ui.transcript import TranscriptView
 
 
@@ -30,8 +32,15 @@ def main(marker_dir: str) -> None:
     view = TranscriptView()
     view.resize(800, 600)
     view.show()
-    view.show_conversation([Message(1, 1, None, Role.ASSISTANT, corpus, MessageStatus.COMPLETE, 0.0)])
+    reply = Message(1, 1, None, Role.ASSISTANT, corpus, MessageStatus.COMPLETE, 0.0)
+    view.show_conversation([BranchItem(reply, (1,))])
     view.stream_text(1, corpus + "\n\nmore")
+    search = SearchDialog(lambda _: [SearchHit(1, corpus, 1, corpus, Role.ASSISTANT),
+                                     SearchHit(1, corpus, None, corpus)])
+    search.open_search()
+    search.query.setText("hostile")
+    search.run_search()
+    search.grab()
     for _ in range(5):
         app.processEvents()
     view.grab()

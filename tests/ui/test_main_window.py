@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.core.models import MessageStatus, Role
@@ -34,7 +35,7 @@ def test_enter_sends_and_the_reply_streams_into_the_view(open_session, qtbot) ->
     assert "word11" in widget.body.toPlainText()
     assert "100.0 tok/s" in widget.header.text()
     assert session.window.send_button.text() == "Send"
-    assert session.window.conversation_model.rowCount() == 1
+    assert len(session.window.sidebar.model.conversations()) == 1
 
 
 def test_shift_enter_adds_a_newline_instead_of_sending(open_session, qtbot) -> None:
@@ -50,7 +51,7 @@ def test_escape_stops_and_keeps_the_partial_reply(open_session, qtbot) -> None:
     session = open_session(fake_engine_factory(reply_words=500, delay=0.02))
     send(qtbot, session, "Tell me everything")
     qtbot.waitUntil(lambda: "word3" in (session.window.transcript.message_widget(
-        session.controller._active.turn.reply.id).body.toPlainText()), timeout=10_000)
+        session.controller.replies.active.turn.reply.id).body.toPlainText()), timeout=10_000)
     qtbot.keyClick(session.window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
     reply = session.profile.store.messages(session.controller.current_conversation_id)[-1]
@@ -63,7 +64,7 @@ def test_escape_stops_and_keeps_the_partial_reply(open_session, qtbot) -> None:
 def test_stop_button_stops(open_session, qtbot) -> None:
     session = open_session(fake_engine_factory(reply_words=500, delay=0.02))
     send(qtbot, session, "Go")
-    qtbot.waitUntil(lambda: session.controller._active.recorder.text != "", timeout=10_000)
+    qtbot.waitUntil(lambda: session.controller.replies.active.recorder.text != "", timeout=10_000)
     qtbot.mouseClick(session.window.send_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
     assert session.profile.store.messages(
@@ -83,27 +84,31 @@ def test_load_failure_is_one_sentence_and_the_app_stays_usable(open_session, qtb
     assert "No model is loaded" in session.window.error_banner.text()
 
 
-def test_rename_and_delete_with_confirmation(open_session, qtbot, monkeypatch) -> None:
+def test_rename_and_move_to_trash_without_losing_anything(open_session, qtbot, monkeypatch) -> None:
     session = open_session()
     send(qtbot, session, "First chat")
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
     conversation = session.profile.store.list_conversations()[0]
-    window = session.window
+    sidebar = session.window.sidebar
 
     monkeypatch.setattr(dialogs, "ask_text", lambda *a: "<b>Renamed</b>")
-    window._rename(conversation)
+    sidebar.rename(conversation)
     assert session.profile.store.conversation(conversation.id).title == "<b>Renamed</b>"
-    assert window.conversation_model.data(window.conversation_model.index(0)) == "<b>Renamed</b>"
+    assert [c.title for c in sidebar.model.conversations()] == ["<b>Renamed</b>"]
+    assert sidebar.model.data(sidebar.model.index(0)) == "Today"  # the date heading
 
-    monkeypatch.setattr(dialogs, "confirm", lambda *a: False)
-    window._delete(session.profile.store.conversation(conversation.id))
-    assert session.profile.store.conversation(conversation.id) is not None
-
-    monkeypatch.setattr(dialogs, "confirm", lambda *a: True)
-    window._delete(session.profile.store.conversation(conversation.id))
+    monkeypatch.setattr(dialogs, "confirm", lambda *a: pytest.fail("moving to the trash never asks"))
+    sidebar.select(conversation.id)
+    sidebar.view.setFocus()
+    qtbot.waitUntil(sidebar.view.hasFocus)
+    qtbot.keyClick(sidebar.view, Qt.Key.Key_Delete)
     assert session.profile.store.list_conversations() == []
-    assert window.conversation_model.rowCount() == 0
+    assert sidebar.model.conversations() == []
     assert session.controller.current_conversation_id is None
+    assert session.window.undo_bar.isVisible()
+    qtbot.mouseClick(session.window.undo_button, Qt.MouseButton.LeftButton)
+    assert [c.id for c in session.profile.store.list_conversations()] == [conversation.id]
+    assert session.controller.current_conversation_id == conversation.id
 
 
 def test_new_chat_and_switching_conversations(open_session, qtbot) -> None:
@@ -111,14 +116,15 @@ def test_new_chat_and_switching_conversations(open_session, qtbot) -> None:
     send(qtbot, session, "Chat A")
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
     first = session.controller.current_conversation_id
-    qtbot.mouseClick(session.window.new_chat_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(session.window.sidebar.new_chat_button, Qt.MouseButton.LeftButton)
     assert session.controller.current_conversation_id is None
     send(qtbot, session, "Chat B")
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not session.controller.titles.busy, timeout=10_000)
     titles = [c.title for c in session.profile.store.list_conversations()]
-    assert titles == ["Chat B", "Chat A"]  # newest first
+    assert titles == ["Named: Chat B", "Named: Chat A"]  # newest first, named by the model
     session.controller.open_conversation(first)
-    assert session.window.windowTitle() == "Chat A — Parley"
+    assert session.window.windowTitle() == "Named: Chat A — Parley"
     shown = [w.body.toPlainText() for w in session.window.transcript._widgets.values()]
     assert shown[0] == "Chat A"
 
@@ -140,8 +146,8 @@ def test_window_state_and_last_conversation_are_restored(open_session, qtbot) ->
 def test_closing_during_generation_keeps_the_partial_reply(open_session, qtbot) -> None:
     session = open_session(fake_engine_factory(reply_words=10_000, delay=0.01))
     send(qtbot, session, "Never ending")
-    qtbot.waitUntil(lambda: session.controller._active.recorder.text != "", timeout=10_000)
-    reply_id = session.controller._active.turn.reply.id
+    qtbot.waitUntil(lambda: session.controller.replies.active.recorder.text != "", timeout=10_000)
+    reply_id = session.controller.replies.active.turn.reply.id
     session.window.close()
     assert not session.controller._thread.isRunning()
     reply = session.profile.store.message(reply_id)

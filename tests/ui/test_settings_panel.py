@@ -15,8 +15,8 @@ from app.core.scopes import Scope
 from app.core.settings import load_settings
 from app.core.settings_schema import OPTIONS, option
 from app.ui import dialogs
+from app.ui.message_widget import message_details
 from app.ui.option_editors import TEXT_PAUSE_MS
-from app.ui.transcript import message_details
 from tests.fakes import fake_engine_factory
 from tests.helpers import changed_value, send
 
@@ -152,8 +152,8 @@ def test_a_preset_applies_from_the_panel(open_session, monkeypatch) -> None:
 def test_a_persona_starts_a_chat_in_one_click(open_session, qtbot) -> None:
     session = open_session()
     window = session.window
-    window.persona_menu.aboutToShow.emit()
-    action = next(a for a in window.persona_menu.actions() if a.text() == "翻译")
+    window.sidebar.persona_menu.aboutToShow.emit()
+    action = next(a for a in window.sidebar.persona_menu.actions() if a.text() == "翻译")
     action.trigger()
     send(qtbot, session, "Good morning")
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)

@@ -1,0 +1,103 @@
+"""Import and export from the window: a file dialog, then the work on a background thread.
+
+The work opens its own connection to the conversation database (see ``background.py``), so
+importing a large ChatGPT history or exporting every chat never freezes the window. Results
+and problems come back as one sentence in the window.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QMainWindow
+
+from app.core import exchange
+from app.core.store import Store
+from app.ui import dialogs
+from app.ui.background import BackgroundJob
+from app.ui.controller import ChatController
+
+FILTERS = {"md": "Markdown (*.md)", "json": "JSON (*.json)"}
+IMPORT_FILTERS = "Parley or ChatGPT export (*.json);;All files (*)"
+
+
+class Transfers:
+    """The window's import and export commands."""
+
+    def __init__(self, controller: ChatController, window: QMainWindow) -> None:
+        self.controller = controller
+        self.window = window
+
+    def import_file(self, path: Path | None = None) -> BackgroundJob | None:
+        """Import a Parley or ChatGPT JSON file (asked for when not given)."""
+        path = path or dialogs.ask_open_file(self.window, "Import conversations", IMPORT_FILTERS)
+        if path is None:
+            return None
+        return self._run(lambda store: exchange.import_file(store, path), self._imported)
+
+    def export_current(self, fmt: exchange.ExportFormat, path: Path | None = None) -> BackgroundJob | None:
+        """Export the open conversation."""
+        conversation_id = self.controller.current_conversation_id
+        if conversation_id is None or self.controller.is_temporary:
+            return None
+        title = self.controller.title_of(conversation_id) or "conversation"
+        return self._export([conversation_id], fmt, _file_name(title, fmt), path)
+
+    def export_all(self, fmt: exchange.ExportFormat, path: Path | None = None) -> BackgroundJob | None:
+        """Export every conversation (JSON includes the trash, so nothing is lost)."""
+        return self._export(None, fmt, f"parley-conversations-{time.strftime('%Y-%m-%d')}.{fmt}", path)
+
+    def export_preferences(self, path: Path | None = None) -> BackgroundJob | None:
+        """Write rated alternatives as a preference dataset (JSON Lines) for fine-tuning."""
+        path = path or dialogs.ask_save_file(self.window, "Export preferences",
+                                             "parley-preferences.jsonl", "JSON Lines (*.jsonl)")
+        if path is None:
+            return None
+        return self._run(lambda store: exchange.export_preferences(store, path),
+                         lambda count: self._tell(f"Wrote {count} preference pairs to {path}."))
+
+    def _export(self, ids: list[int] | None, fmt: exchange.ExportFormat, suggested: str,
+                path: Path | None) -> BackgroundJob | None:
+        path = path or dialogs.ask_save_file(self.window, "Export", suggested, FILTERS[fmt])
+        if path is None:
+            return None
+
+        def work(store: Store) -> None:
+            chosen = ids if ids is not None else exchange.conversations_for_export(store, fmt)
+            exchange.export_file(store, chosen, fmt, path)
+
+        return self._run(work, lambda _: self._tell(f"Exported to {path}."))
+
+    def _run(self, work: Callable[[Store], Any], on_done: Callable[[Any], None]) -> BackgroundJob:
+        database = self.controller.store.path
+
+        def in_background() -> Any:
+            store = Store(database)
+            try:
+                return work(store)
+            finally:
+                store.close()
+
+        job = BackgroundJob(in_background)
+        job.done.connect(on_done)
+        job.failed.connect(lambda message: self.controller.errorOccurred.emit(message))
+        job.start()
+        return job
+
+    def _imported(self, ids: list[int]) -> None:
+        self.controller.refresh_conversations()
+        if ids:
+            self.controller.open_conversation(ids[0])
+        self._tell(f"Imported {len(ids)} conversation{'s' if len(ids) != 1 else ''}.")
+
+    def _tell(self, message: str) -> None:
+        self.window.statusBar().showMessage(message, 8000)
+
+
+def _file_name(title: str, fmt: str) -> str:
+    """A safe file name from a conversation title."""
+    safe = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in title).strip() or "conversation"
+    return f"{safe[:50]}.{fmt}"
