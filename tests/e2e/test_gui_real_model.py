@@ -98,3 +98,53 @@ def test_a_fixed_seed_reproduces_the_reply_and_a_load_change_reloads(open_sessio
     qtbot.waitUntil(lambda: controller.model_info is not None and controller.model_info.n_ctx == 2048,
                     timeout=60_000)
     assert "context 2048" in session.window.model_label.text()
+
+
+class PromptRecordingEngine(LlamaEngine):
+    """The real engine, keeping the exact prompt text each reply was generated from."""
+
+    prompts: list[str] = []  # noqa: RUF012 - one list per test, reset by the test
+
+    def generate(self, request, on_text):  # type: ignore[no-untyped-def]
+        if request.purpose == "reply":
+            formatted, _ = self._format(request.messages, request.template)
+            PromptRecordingEngine.prompts.append(formatted.prompt + request.reply_prefix)
+        return super().generate(request, on_text)
+
+
+def test_alternatives_branches_and_titles_with_the_real_model(open_session, qtbot) -> None:
+    PromptRecordingEngine.prompts = []
+    session = open_session(PromptRecordingEngine, model=None)
+    controller, transcript, store = session.controller, session.window.transcript, session.profile.store
+    controller.set_settings(Scope.DEFAULTS, {"alternatives": 2, "max_tokens": 16, "seed": 7,
+                                             "temperature": 1.0})
+    send(qtbot, session, "Name a fruit.")
+    qtbot.waitUntil(lambda: not controller.busy and not controller.titles.busy, timeout=120_000)
+    conversation = controller.current_conversation_id
+    first, second = (m for m in store.messages(conversation) if m.role is Role.ASSISTANT)
+    assert (first.stats.seed, second.stats.seed) == (7, 8)
+    assert transcript.message_widget(second.id).position_label.text() == "2/2"
+    assert store.conversation(conversation).title.strip()  # the model's title, or the first line
+
+    qtbot.mouseClick(transcript.message_widget(second.id).previous_button, Qt.MouseButton.LeftButton)
+    assert transcript.shown_ids()[-1] == first.id
+    send(qtbot, session, "Why that one?")
+    qtbot.waitUntil(lambda: not controller.busy, timeout=120_000)
+    prompt = PromptRecordingEngine.prompts[-1]  # what llama.cpp was really given
+    assert first.content.strip() in prompt and "Why that one?" in prompt
+    if first.content.strip() != second.content.strip():
+        assert second.content.strip() not in prompt
+
+    # Stop a reply, then continue it: the model picks up after the kept text.
+    controller.set_settings(Scope.DEFAULTS, {"alternatives": 1, "max_tokens": 400})
+    reply_id = send_until_streaming(qtbot, session, "Write a long poem about the sea.", 20)
+    controller.stop()
+    qtbot.waitUntil(lambda: not controller.busy, timeout=30_000)
+    stopped = store.message(reply_id)
+    assert stopped.status is MessageStatus.STOPPED
+    controller.set_settings(Scope.DEFAULTS, {"max_tokens": 8})
+    qtbot.mouseClick(transcript.message_widget(reply_id).continue_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not controller.busy, timeout=120_000)
+    continued = store.message(reply_id)
+    assert continued.content.startswith(stopped.content) and len(continued.content) > len(stopped.content)
+    assert PromptRecordingEngine.prompts[-1].endswith(stopped.content)
