@@ -6,6 +6,28 @@ a migration; never edit one that has shipped. Each migration runs in its own tra
 
 from __future__ import annotations
 
+
+def _search_index(index: str, table: str, column: str) -> str:
+    """SQL for an FTS5 index over ``table.column``, filled now and kept current by triggers.
+
+    Shipped migration 3 is built from this: never change what it returns.
+    """
+    source = f"parley_search_text(new.{column})"
+    return f"""
+    CREATE VIRTUAL TABLE {index} USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+    INSERT INTO {index} (rowid, text) SELECT id, parley_search_text({column}) FROM {table};
+    CREATE TRIGGER {index}_insert AFTER INSERT ON {table} BEGIN
+        INSERT INTO {index} (rowid, text) VALUES (new.id, {source});
+    END;
+    CREATE TRIGGER {index}_update AFTER UPDATE OF {column} ON {table} BEGIN
+        UPDATE {index} SET text = {source} WHERE rowid = new.id;
+    END;
+    CREATE TRIGGER {index}_delete AFTER DELETE ON {table} BEGIN
+        DELETE FROM {index} WHERE rowid = old.id;
+    END;
+    """
+
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: conversations and messages. parent_id links each message to the one it answers,
     # so later versions can grow branches without rewriting rows.
@@ -84,30 +106,9 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE conversations ADD COLUMN deleted_at REAL;
     ALTER TABLE conversations ADD COLUMN title_by_user INTEGER NOT NULL DEFAULT 0;
 
-    CREATE VIRTUAL TABLE message_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
-    INSERT INTO message_search (rowid, text) SELECT id, parley_search_text(content) FROM messages;
-    CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO message_search (rowid, text) VALUES (new.id, parley_search_text(new.content));
-    END;
-    CREATE TRIGGER message_search_update AFTER UPDATE OF content ON messages BEGIN
-        UPDATE message_search SET text = parley_search_text(new.content) WHERE rowid = new.id;
-    END;
-    CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
-        DELETE FROM message_search WHERE rowid = old.id;
-    END;
-
-    CREATE VIRTUAL TABLE title_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
-    INSERT INTO title_search (rowid, text) SELECT id, parley_search_text(title) FROM conversations;
-    CREATE TRIGGER title_search_insert AFTER INSERT ON conversations BEGIN
-        INSERT INTO title_search (rowid, text) VALUES (new.id, parley_search_text(new.title));
-    END;
-    CREATE TRIGGER title_search_update AFTER UPDATE OF title ON conversations BEGIN
-        UPDATE title_search SET text = parley_search_text(new.title) WHERE rowid = new.id;
-    END;
-    CREATE TRIGGER title_search_delete AFTER DELETE ON conversations BEGIN
-        DELETE FROM title_search WHERE rowid = old.id;
-    END;
-    """,
+    """
+    + _search_index("message_search", "messages", "content")
+    + _search_index("title_search", "conversations", "title"),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,7 +12,7 @@ from app.core.models import ConversationRecord, Message, MessageStatus, Role
 from app.core.search_text import MATCH_END, MATCH_START, match_query, search_text
 from app.core.settings import Settings
 from app.core.store import Store
-from app.core.turn import continue_reply, start_reply, start_turn
+from app.core.turn import Turn, continue_reply, start_reply, start_turn
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SETTINGS = Settings({"seed": 5})
@@ -33,13 +33,19 @@ def answer(store: Store, reply: Message, text: str) -> Message:
     return store.finish_message(reply.id, text, MessageStatus.COMPLETE)
 
 
-def test_edit_creates_a_branch_and_keeps_the_original(store: Store) -> None:
+def two_turns_then_edit(store: Store) -> tuple[Turn, Turn, Turn]:
+    """"one" → "1", "two" → "2", then "two" edited to "TWO" (its reply not yet written)."""
     first = start_turn(store, None, "one", SETTINGS, "m")
     answer(store, first.reply, "1")
     second = start_turn(store, first.conversation_id, "two", SETTINGS, "m")
     answer(store, second.reply, "2")
     edited = start_turn(store, first.conversation_id, "TWO", SETTINGS, "m",
                         replacing=second.user_message)
+    return first, second, edited
+
+
+def test_edit_creates_a_branch_and_keeps_the_original(store: Store) -> None:
+    first, second, edited = two_turns_then_edit(store)
     answer(store, edited.reply, "2b")
     conversation = first.conversation_id
     assert shown(store, conversation) == ["one", "1", "TWO", "2b"]
@@ -52,12 +58,7 @@ def test_edit_creates_a_branch_and_keeps_the_original(store: Store) -> None:
 
 
 def test_the_edited_branch_is_what_the_model_sees(store: Store) -> None:
-    first = start_turn(store, None, "one", SETTINGS, "m")
-    answer(store, first.reply, "1")
-    second = start_turn(store, first.conversation_id, "two", SETTINGS, "m")
-    answer(store, second.reply, "2")
-    edited = start_turn(store, first.conversation_id, "TWO", SETTINGS, "m",
-                        replacing=second.user_message)
+    _, _, edited = two_turns_then_edit(store)
     assert [m.content for m in edited.request.messages] == [
         "You are a helpful assistant.", "one", "1", "TWO"]
 
