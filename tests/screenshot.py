@@ -36,12 +36,19 @@ def main(target: Path) -> int:
         session = start_session(AppPaths.from_data_dir(data_dir))
         window, controller = session.window, session.controller
         window.resize(1280, 800)
-        window.settings_dock.show()
         window.show()
         wait_until(lambda: controller.model_info is not None)
-        controller.set_settings(Scope.DEFAULTS, {"seed": 7, "temperature": 0.3})
-        controller.send("What are three good habits for learning a new language?")
-        wait_until(lambda: not controller.busy)
+        controller.set_settings(Scope.DEFAULTS, {"seed": 7, "temperature": 0.3, "max_tokens": 200})
+
+        def chat(text: str) -> None:
+            controller.send(text)
+            wait_until(lambda: not controller.busy and not controller.titles.busy)
+
+        chat("Give me one tip for learning Chinese characters.")
+        controller.set_pinned(controller.current_conversation_id, True)
+        controller.new_conversation()
+        controller.set_settings(Scope.DEFAULTS, {"alternatives": 2})
+        chat("What are three good habits for learning a new language?")
         wait_until(lambda: False, timeout_s=0.5)  # let the last frame render
         window.grab().save(str(target))
         session.close()

@@ -149,8 +149,8 @@ class MessageWidget(QFrame):
         self.regenerate_button.clicked.connect(lambda: actions.regenerate.emit(self.message.id))
         self.continue_button = _tool_button("Continue", "Let the model go on writing this reply")
         self.continue_button.clicked.connect(lambda: actions.continue_.emit(self.message.id))
-        self.good_button = _tool_button("👍", "Good reply")
-        self.bad_button = _tool_button("👎", "Bad reply")
+        self.good_button = _tool_button("Good", "Mark this reply as good")
+        self.bad_button = _tool_button("Bad", "Mark this reply as bad")
         for button, rating in ((self.good_button, 1), (self.bad_button, -1)):
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, r=rating: self._rate(r))
@@ -202,8 +202,8 @@ class MessageWidget(QFrame):
         self.good_button.setChecked(message.rating == 1)
         self.bad_button.setChecked(message.rating == -1)
         note = f"\nYour note: {message.feedback_note}" if message.feedback_note else ""
-        self.good_button.setToolTip("Good reply" + note)
-        self.bad_button.setToolTip("Bad reply" + note)
+        self.good_button.setToolTip("Mark this reply as good" + note)
+        self.bad_button.setToolTip("Mark this reply as bad" + note)
 
     def set_siblings(self, siblings: tuple[int, ...]) -> None:
         """Show ‹ n/m › when this message has other versions."""
