@@ -22,6 +22,7 @@ class FakeEngine:
     reply_words = 12
     delay = 0.01
     load_delay = 0.0
+    title_delay = 0.0
     fail_load: str | None = None
 
     def __init__(self) -> None:
@@ -41,6 +42,7 @@ class FakeEngine:
                  on_text: Callable[[str], None]) -> GenerationResult:
         if request.purpose == "title":
             self.title_requests.append(request)
+            time.sleep(self.title_delay)
             return GenerationResult(fake_title(request), FinishReason.STOP, 10, 3, 100.0, 5.0)
         self.requests.append(request)
         words = [f"word{i} " for i in range(self.reply_words)]

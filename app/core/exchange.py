@@ -260,6 +260,9 @@ _TEXT = _Kind("text", lambda value: isinstance(value, str))
 _FLAG = _Kind("true or false", lambda value: isinstance(value, bool))
 _WHOLE = _Kind("a whole number", _is_whole)
 _NUMBER = _Kind("a number", _is_number, float)
+LATEST_TIME = 4_102_444_800.0  # 2100-01-01: later "seconds" are milliseconds or garbage
+_TIME = _Kind("a time in seconds since 1970 (before 2100)",
+              lambda value: _is_number(value) and 0 <= value < LATEST_TIME, float)
 _OBJECT = _Kind("an object", lambda value: isinstance(value, dict))
 _LIST = _Kind("a list", lambda value: isinstance(value, list))
 _ROLE = _choice([role.value for role in Role])
@@ -311,9 +314,9 @@ def _parley_conversation(raw: Any, where: str) -> ConversationRecord:
         title=_field(c, "title", where, _TEXT),
         title_by_user=_field(c, "title_by_user", where, _FLAG),
         pinned=_field(c, "pinned", where, _FLAG),
-        created_at=_field(c, "created_at", where, _NUMBER),
-        updated_at=_field(c, "updated_at", where, _NUMBER),
-        deleted_at=_field(c, "deleted_at", where, _NUMBER, nullable=True),
+        created_at=_field(c, "created_at", where, _TIME),
+        updated_at=_field(c, "updated_at", where, _TIME),
+        deleted_at=_field(c, "deleted_at", where, _TIME, nullable=True),
     )
     overrides = _field(c, "overrides", where, _OBJECT)
     messages = [_parley_message(m, f"{where}.messages[{index}]")
@@ -331,8 +334,8 @@ def _parley_message(raw: Any, where: str) -> Message:
         role=Role(_field(m, "role", where, _ROLE)),
         content=_field(m, "content", where, _TEXT),
         status=_imported_status(_field(m, "status", where, _STATUS)),
-        created_at=_field(m, "created_at", where, _NUMBER),
-        active_at=_field(m, "active_at", where, _NUMBER),
+        created_at=_field(m, "created_at", where, _TIME),
+        active_at=_field(m, "active_at", where, _TIME),
         rating=_field(m, "rating", where, _RATING, nullable=True),
         feedback_note=_field(m, "feedback_note", where, _TEXT, nullable=True),
         error=_field(m, "error", where, _TEXT, nullable=True),
@@ -403,8 +406,8 @@ def _parse_chatgpt(data: list[Any]) -> list[ConversationRecord]:
 def _chatgpt_conversation(raw: Any, where: str) -> ConversationRecord:
     c = _object(raw, where)
     title = _field(c, "title", where, _TEXT, nullable=True) or "ChatGPT conversation"
-    created = _field(c, "create_time", where, _NUMBER, nullable=True, required=False)
-    updated = _field(c, "update_time", where, _NUMBER, nullable=True, required=False)
+    created = _field(c, "create_time", where, _TIME, nullable=True, required=False)
+    updated = _field(c, "update_time", where, _TIME, nullable=True, required=False)
     mapping = _field(c, "mapping", where, _OBJECT)
     current = _field(c, "current_node", where, _TEXT, nullable=True, required=False)
     nodes = {key: _chatgpt_node(value, f"{where}.mapping.{key}", created or 0.0)
@@ -437,7 +440,7 @@ def _chatgpt_message(m: dict[str, Any], where: str, fallback_time: float) -> Mes
             or m.get("recipient", "all") != "all"  # a call to a tool, not a reply
             or metadata.get("is_visually_hidden_from_conversation")):
         return None
-    created = _field(m, "create_time", where, _NUMBER, nullable=True, required=False)
+    created = _field(m, "create_time", where, _TIME, nullable=True, required=False)
     model = metadata.get("model_slug") if role == Role.ASSISTANT.value else None
     stats = GenerationStats(model, {}, 0) if isinstance(model, str) and model else None
     return Message(0, 0, None, Role(role), text, MessageStatus.COMPLETE,

@@ -4,7 +4,7 @@ FTS5's ``unicode61`` tokenizer splits on spaces and punctuation, which suits Eng
 treats a run of Chinese characters as one word, so "天气" would never match inside
 "今天天气很好". The ``trigram`` tokenizer finds substrings, but not ones shorter than three
 characters, and most Chinese words are two. So before indexing, a zero-width space is put
-between neighbouring CJK characters: each becomes its own token, and a query for "天气" is the
+around every CJK character: each becomes its own token, and a query for "天气" is the
 phrase "天 气", which matches that substring anywhere, through the index. English words stay
 whole and are matched by prefix as the user types.
 
@@ -22,13 +22,14 @@ MATCH_END = "\ue001"
 # Han ideographs (with extensions and compatibility forms), kana, Hangul, CJK punctuation.
 _CJK = ("\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
         "\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f")
-_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])(?=[{_CJK}])")
+_AROUND_CJK = re.compile(f"(?<=[{_CJK}])|(?=[{_CJK}])")
 _TERM = re.compile(r"\S+")
 
 
 def search_text(text: str | None) -> str:
-    """``text`` as it is indexed: every CJK character a separate token."""
-    return _BETWEEN_CJK.sub(SEPARATOR, text or "")
+    """``text`` as it is indexed: every CJK character a separate token, even next to Latin
+    letters or digits (学习Python教程, 2024年)."""
+    return _AROUND_CJK.sub(SEPARATOR, text or "")
 
 
 def match_query(query: str) -> str | None:
@@ -38,7 +39,8 @@ def match_query(query: str) -> str | None:
     user's text is searched for literally, and matched as a prefix, so results appear while
     a word is still being typed.
     """
-    terms = [term.replace('"', '""') for term in _TERM.findall(query)]
+    printable = "".join(ch if ch.isprintable() else " " for ch in query)  # no NUL, no controls
+    terms = [term.replace('"', '""') for term in _TERM.findall(printable)]
     terms = [term for term in terms if any(ch.isalnum() for ch in term)]
     if not terms:
         return None

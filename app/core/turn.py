@@ -161,6 +161,7 @@ class ReplyRecorder:
         return self._store.finish_message(self._turn.reply.id, self._text, MessageStatus.STOPPED)
 
     def fail(self, reason: str) -> Message:
-        """Record that generation failed, keeping any partial text."""
-        return self._store.finish_message(self._turn.reply.id, self._text, MessageStatus.FAILED,
-                                          error=reason)
+        """Record that generation failed, keeping any partial text. A failed continuation
+        leaves the reply stopped (still shown to the model, and continuable) with the reason."""
+        status = MessageStatus.STOPPED if self._prefix else MessageStatus.FAILED
+        return self._store.finish_message(self._turn.reply.id, self._text, status, error=reason)

@@ -87,6 +87,7 @@ class ChatController(QObject):
         self.replies.speedChanged.connect(self.speedChanged)
         self.replies.finished.connect(self._on_finished)
         self.replies.failed.connect(self._on_failed)
+        self.replies.lost.connect(self._on_lost)
         self.loader = ModelLoader(worker, lambda: self.settings,
                                   lambda: not self.busy and not self._closed)
         self.loader.loadingChanged.connect(self.loadingChanged)
@@ -106,6 +107,11 @@ class ChatController(QObject):
     def is_temporary(self) -> bool:
         """Whether the open chat is temporary (never written to disk)."""
         return self._temporary is not None
+
+    @property
+    def saved_conversation_id(self) -> int | None:
+        """The open conversation's id in the profile's store (None for a new or temporary chat)."""
+        return None if self.is_temporary else self.current_conversation_id
 
     @property
     def chat_store(self) -> Store:
@@ -189,8 +195,13 @@ class ChatController(QObject):
     def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
         """Show a saved conversation (unknown ids open a blank chat); with ``message_id``, on
         the branch through that message, scrolled to it."""
-        if self.store.conversation(conversation_id) is None:
+        summary = self.store.conversation(conversation_id)
+        if summary is None:
             self.new_conversation()
+            return
+        if summary.deleted_at is not None:
+            self.errorOccurred.emit(f"“{summary.title}” is in the trash; restore it from the Trash "
+                                    "to open it.")
             return
         self._leave_conversation()
         if message_id is not None:
@@ -207,6 +218,7 @@ class ChatController(QObject):
             active = self.replies.active
             if active is not None and active.store is self._temporary:
                 self._stop_now()
+            self.titles.forget(self._temporary)
             self._temporary.close()
             self._temporary = None
         self.current_conversation_id = None
@@ -220,7 +232,7 @@ class ChatController(QObject):
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         """Rename a conversation (blank titles are ignored); automatic titles never replace it."""
         if title.strip():
-            self.chat_store.rename_conversation(conversation_id, shorten(title.strip()))
+            self.store.rename_conversation(conversation_id, shorten(title.strip()))
             self.refresh_conversations()
 
     def set_pinned(self, conversation_id: int, pinned: bool) -> None:
@@ -232,16 +244,18 @@ class ChatController(QObject):
         """Move a conversation to the trash (announced, so the window can offer to undo)."""
         self._stop_if_writing(conversation_id)
         self.store.move_to_trash(conversation_id)
-        if conversation_id == self.current_conversation_id:
+        if conversation_id == self.saved_conversation_id:
             self.new_conversation()
         self.refresh_conversations()
         self.movedToTrash.emit(conversation_id, self.title_of_saved(conversation_id))
 
     def restore(self, conversation_id: int) -> None:
-        """Take a conversation out of the trash and open it."""
+        """Take a conversation out of the trash and open it (unless a temporary chat is open,
+        which opening another chat would discard)."""
         self.store.restore(conversation_id)
         self.refresh_conversations()
-        self.open_conversation(conversation_id)
+        if not self.is_temporary:
+            self.open_conversation(conversation_id)
 
     def delete_for_good(self, conversation_id: int) -> None:
         """Delete one conversation in the trash for good (the caller has asked to confirm)."""
@@ -261,22 +275,27 @@ class ChatController(QObject):
 
     def _stop_if_writing(self, conversation_id: int) -> None:
         active = self.replies.active
-        if active is not None and active.turn.conversation_id == conversation_id:
+        if active is not None and active.store is self.store \
+                and active.turn.conversation_id == conversation_id:
             self._stop_now()
 
     # -- messages ----------------------------------------------------------------------------
 
+    def _on_screen(self, message_id: int) -> BranchItem | None:
+        """The message if it is on the open chat's shown branch; actions naming anything else
+        (a view that was replaced while a dialog was open) are ignored."""
+        return next((item for item in self.branch() if item.message.id == message_id), None)
+
     def show_sibling(self, message_id: int, step: int) -> None:
         """Show the branch through the sibling ``step`` places from ``message_id`` (‹ ›)."""
-        for item in self.branch():
-            if item.message.id == message_id and (target := item.sibling(step)) is not None:
-                self.chat_store.show_branch(target)
-                self.branchChanged.emit(self.branch())
-                return
+        item = self._on_screen(message_id)
+        if item is not None and (target := item.sibling(step)) is not None and not self.busy:
+            self.chat_store.show_branch(target)
+            self.branchChanged.emit(self.branch())
 
     def delete_message(self, message_id: int) -> None:
         """Delete a message and every message below it (the caller has asked to confirm)."""
-        if self.busy:
+        if self.busy or self._on_screen(message_id) is None:
             return
         self.chat_store.delete_message(message_id)
         self.branchChanged.emit(self.branch())
@@ -287,6 +306,8 @@ class ChatController(QObject):
         if self.is_temporary:
             self.errorOccurred.emit("A temporary chat cannot be forked; it is never saved.")
             return
+        if self._on_screen(message_id) is None:
+            return
         title = shorten(f"{self.title_of(self.current_conversation_id) or 'Chat'} (fork)")
         forked = self.store.fork(message_id, title)
         self.refresh_conversations()
@@ -294,6 +315,8 @@ class ChatController(QObject):
 
     def set_feedback(self, message_id: int, rating: int | None, note: str | None = None) -> None:
         """Rate a reply (1 good, -1 bad, None cleared), with an optional note."""
+        if self._on_screen(message_id) is None:
+            return
         self.messageUpdated.emit(self.chat_store.set_feedback(message_id, rating, note))
 
     # -- chatting ----------------------------------------------------------------------------
@@ -304,28 +327,30 @@ class ChatController(QObject):
 
     def edit(self, message_id: int, text: str) -> bool:
         """Send ``text`` as a new version of a user message: a new branch, the old one kept."""
-        return self._start_turn(text, self.chat_store.message(message_id))
+        item = self._on_screen(message_id)
+        return item is not None and self._start_turn(text, item.message)
 
     def regenerate(self, message_id: int) -> bool:
         """Write another reply to the message ``message_id`` answers; the old one is kept."""
         if not self._may_start():
             return False
-        store, settings = self.chat_store, self.settings
-        reply = store.message(message_id)
-        if reply.role is not Role.ASSISTANT or reply.parent_id is None:
+        item = self._on_screen(message_id)
+        if item is None or item.message.role is not Role.ASSISTANT or item.message.parent_id is None:
             return False
-        user = store.message(reply.parent_id)
-        number = sum(1 for m in store.messages(reply.conversation_id) if m.parent_id == user.id)
+        store, settings = self.chat_store, self.settings
+        user = store.message(item.message.parent_id)
         return self._run(store, settings, lambda: start_reply(
-            store, user, settings, self.loader.model_name, alternative=number))
+            store, user, settings, self.loader.model_name, alternative=len(item.siblings)))
 
     def continue_reply(self, message_id: int) -> bool:
         """Let the model go on writing a reply that was stopped or cut short."""
         if not self._may_start():
             return False
+        item = self._on_screen(message_id)
+        if item is None:
+            return False
         store, settings = self.chat_store, self.settings
-        reply = store.message(message_id)
-        return self._run(store, settings, lambda: continue_reply(store, reply, settings))
+        return self._run(store, settings, lambda: continue_reply(store, item.message, settings))
 
     def _may_start(self) -> bool:
         return not self.busy and not self._closed and self.current_conversation_id is not None
@@ -376,7 +401,7 @@ class ChatController(QObject):
             self.errorOccurred.emit(
                 f"The {result.dropped_messages} oldest messages no longer fit in the model's "
                 "context window and were left out of this reply.")
-        if reply.alternatives_left and message.status is not MessageStatus.STOPPED:
+        if reply.alternatives_left and not reply.turn.request.cancel.is_set():
             number, *rest = reply.alternatives_left
             user = reply.turn.user_message
             if self._run(reply.store, reply.settings,
@@ -401,6 +426,10 @@ class ChatController(QObject):
         self._idle()
         self.errorOccurred.emit(reason)
 
+    def _on_lost(self, reason: str) -> None:
+        self._idle()
+        self.errorOccurred.emit(reason)
+
     def _idle(self) -> None:
         """No reply is being written any more."""
         self.busyChanged.emit(False)
@@ -420,9 +449,9 @@ class ChatController(QObject):
         """Stop any reply (keeping its text), close the model on its thread and end the thread."""
         if self._closed:
             return
+        self._closed = True  # first: nothing below may start a reply or a model load
         self._stop_now()
         self.titles.cancel_all()
-        self._closed = True
         self.replies.closed = True
         self._shutdownRequested.emit()
         if not self._thread.wait(SHUTDOWN_WAIT_MS):

@@ -24,7 +24,10 @@ DATE_GROUPS = ("Today", "Yesterday", "Previous 7 days", "Older")
 def date_group(timestamp: float, now: float | None = None) -> str:
     """Which date heading a conversation last updated at ``timestamp`` (local time) goes under."""
     today = dt.date.fromtimestamp(time.time() if now is None else now)
-    days = (today - dt.date.fromtimestamp(timestamp)).days
+    try:
+        days = (today - dt.date.fromtimestamp(timestamp)).days
+    except (ValueError, OverflowError, OSError):  # a time no calendar can show
+        return DATE_GROUPS[3]
     if days <= 0:
         return DATE_GROUPS[0]
     if days == 1:

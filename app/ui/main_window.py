@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         self.error_banner.hide()
         self.temporary_banner.setVisible(self.controller.is_temporary)
         self.export_menu.setEnabled(conversation_id is not None and not self.controller.is_temporary)
-        self.sidebar.select(conversation_id)
+        self.sidebar.select(self.controller.saved_conversation_id)
         self._show_title(self.controller.title_of(conversation_id))
         self.composer.setFocus()
 

@@ -107,6 +107,7 @@ class MessageWidget(QFrame):
         message = item.message
         self.actions = actions
         self.message = message
+        self.retired = False  # removed from the transcript: a late answer to a dialog is ignored
         self.siblings = item.siblings
         is_reply = message.role is Role.ASSISTANT
         self.setObjectName("assistantMessage" if is_reply else "userMessage")
@@ -244,7 +245,7 @@ class MessageWidget(QFrame):
 
     def _submit_edit(self) -> None:
         text = self.editor.toPlainText()
-        if text.strip():
+        if text.strip() and not self.retired:
             self.cancel_edit()
             self.actions.edit.emit(self.message.id, text)
 
@@ -260,13 +261,13 @@ class MessageWidget(QFrame):
     def _ask_note(self) -> None:
         note = dialogs.ask_text(self, "Feedback", "A note about this reply (optional):",
                                 self.message.feedback_note or "")
-        if note is not None:
+        if note is not None and not self.retired:
             self.actions.rate.emit(self.message.id, self.message.rating, note.strip() or None)
 
     def _delete(self) -> None:
         if dialogs.confirm(self, "Delete message",
                            "Delete this message and every reply after it, on every branch? "
-                           "This cannot be undone."):
+                           "This cannot be undone.") and not self.retired:
             self.actions.delete.emit(self.message.id)
 
     def show_details(self) -> None:

@@ -7,8 +7,10 @@ thread's cost per token stays flat however long the reply or the conversation is
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -19,6 +21,8 @@ from app.core.settings import Settings
 from app.core.store import Store
 from app.core.turn import ReplyRecorder, Turn
 from app.engine.worker import EngineWorker
+
+log = logging.getLogger(__name__)
 
 FRAME_MS = 33           # at most one transcript update per frame (about 30 per second)
 SAVE_INTERVAL_MS = 500  # a streaming reply is saved at least this often
@@ -50,6 +54,7 @@ class ReplyStream(QObject):
     speedChanged = Signal(str)
     finished = Signal(object, object, object)  # Reply, its stored Message, GenerationResult
     failed = Signal(object, object, str)       # Reply, its stored Message, one sentence
+    lost = Signal(str)  # the reply could not be recorded (its chat was deleted); one sentence
 
     _generateRequested = Signal(int, object)
 
@@ -116,12 +121,23 @@ class ReplyStream(QObject):
         if reply is not None:
             if result.tokens_per_s:
                 self.speedChanged.emit(f"{result.tokens_per_s:.1f} tok/s")
-            self.finished.emit(reply, reply.recorder.finish(result), result)
+            if (message := self._record(lambda: reply.recorder.finish(result))) is not None:
+                self.finished.emit(reply, message, result)
 
     def _on_failed(self, request_id: int, reason: str) -> None:
         reply = self._take(request_id)
-        if reply is not None:
-            self.failed.emit(reply, reply.recorder.fail(reason), reason)
+        if reply is not None and (message := self._record(lambda: reply.recorder.fail(reason))):
+            self.failed.emit(reply, message, reason)
+
+    def _record(self, write: Callable[[], Message]) -> Message | None:
+        """The reply's final row, or None (and ``lost``) when it cannot be written."""
+        try:
+            return write()
+        except (KeyError, sqlite3.Error) as exc:
+            log.warning("a finished reply could not be recorded: %s", exc)
+            self.lost.emit("The reply could not be saved because its conversation was deleted "
+                           "or the database is busy; try again.")
+            return None
 
     def _take(self, request_id: int | None = None) -> Reply | None:
         """Detach the active reply (only if it is ``request_id``, when given), with all its text."""

@@ -106,7 +106,7 @@ class Sidebar(QWidget):
         self.model.set_conversations(self._trash if trash else self._conversations, grouped=not trash)
         self.empty_trash_button.setVisible(trash)
         self.empty_trash_button.setEnabled(bool(self._trash))
-        self.select(self.controller.current_conversation_id)
+        self.select(self.controller.saved_conversation_id)
 
     def select(self, conversation_id: int | None) -> None:
         """Highlight the open conversation, if it is listed."""

@@ -8,6 +8,7 @@ never delays a reply by more than the token being generated.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 
 from PySide6.QtCore import QObject, Signal
@@ -49,14 +50,24 @@ class TitleMaker(QObject):
         for _, _, request in self._pending.values():
             request.cancel.set()
 
+    def forget(self, store: Store) -> None:
+        """Drop the titles for ``store`` (a temporary chat being closed)."""
+        for request_id, (pending_store, _, request) in list(self._pending.items()):
+            if pending_store is store:
+                request.cancel.set()
+                del self._pending[request_id]
+
     def _on_finished(self, request_id: int, result: GenerationResult) -> None:
         pending = self._pending.pop(request_id, None)
         if pending is None:
             return
         store, conversation_id, request = pending
         title = None if request.cancel.is_set() else clean_title(result.text)
-        if title and store.set_automatic_title(conversation_id, title):
-            self.titled.emit(conversation_id)
+        try:
+            if title and store.set_automatic_title(conversation_id, title):
+                self.titled.emit(conversation_id)
+        except sqlite3.Error as exc:  # busy (an import is writing): the first-line title stays
+            log.info("automatic title not stored: %s", exc)
 
     def _on_failed(self, request_id: int, reason: str) -> None:
         if self._pending.pop(request_id, None) is not None:

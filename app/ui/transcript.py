@@ -56,7 +56,9 @@ class TranscriptView(QScrollArea):
             self._widgets[self._order[kept]].set_siblings(items[kept].siblings)
             kept += 1
         for message_id in self._order[kept:]:
-            self._widgets.pop(message_id).deleteLater()
+            widget = self._widgets.pop(message_id)
+            widget.retired = True  # a dialog it opened may still be answered
+            widget.deleteLater()
         del self._order[kept:]
         for item in items[kept:]:
             self._add(item)

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow, QProgressDialog
 
 from app.core import exchange
 from app.core.store import Store
@@ -33,10 +34,24 @@ class Transfers:
 
     def import_file(self, path: Path | None = None) -> BackgroundJob | None:
         """Import a Parley or ChatGPT JSON file (asked for when not given)."""
+        if self.controller.busy:
+            self.controller.errorOccurred.emit("A reply is being written; import when it is done.")
+            return None
         path = path or dialogs.ask_open_file(self.window, "Import conversations", IMPORT_FILTERS)
         if path is None:
             return None
-        return self._run(lambda store: exchange.import_file(store, path), self._imported)
+        # One transaction writes everything, and SQLite lets only one connection write at a
+        # time: the window waits (repainting, with a progress note) rather than fail a write.
+        progress = QProgressDialog(f"Importing {path.name}…", "", 0, 0, self.window)
+        progress.setWindowTitle("Import")
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.show()
+        job = self._run(lambda store: exchange.import_file(store, path), self._imported)
+        for signal in (job.done, job.failed):
+            signal.connect(lambda _: progress.close())
+        return job
 
     def export_current(self, fmt: exchange.ExportFormat, path: Path | None = None) -> BackgroundJob | None:
         """Export the open conversation."""
@@ -89,8 +104,10 @@ class Transfers:
 
     def _imported(self, ids: list[int]) -> None:
         self.controller.refresh_conversations()
-        if ids:
-            self.controller.open_conversation(ids[0])
+        shown = [c.id for c in self.controller.conversations()]
+        first = next((i for i in ids if i in shown), None)  # not one that was in the trash
+        if first is not None and not self.controller.is_temporary:
+            self.controller.open_conversation(first)
         self._tell(f"Imported {len(ids)} conversation{'s' if len(ids) != 1 else ''}.")
 
     def _tell(self, message: str) -> None:

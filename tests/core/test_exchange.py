@@ -183,7 +183,8 @@ BAD_DOCUMENTS = [
      "conversations[1].messages[1]: role must be system, user or assistant"),
     (("conversations", 1, "messages", 1, "status"), "done", "status must be streaming, complete"),
     (("conversations", 1, "messages", 1, "rating"), 5, "rating must be 1 or -1, or null"),
-    (("conversations", 1, "messages", 1, "created_at"), "yesterday", "created_at must be a number"),
+    (("conversations", 1, "messages", 1, "created_at"), "yesterday", "created_at must be a time"),
+    (("conversations", 1, "messages", 1, "created_at"), 1.7e12, "created_at must be a time"),  # ms
     (("conversations", 1, "messages", 1, "parent_id"), 999,
      "conversations[1].messages[1]: parent_id 999 is not a message of this conversation"),
     (("conversations", 1, "messages", 1, "stats", "seed"), 1.5,
@@ -350,9 +351,9 @@ def chatgpt_file(tmp_path: Path, change: Any) -> Path:
      "conversations[1].mapping: the parent links form a cycle"),
     (lambda d: d[0].update(current_node="gone"), "conversations[0]: current_node gone is not in the mapping"),
     (lambda d: d[1].pop("mapping"), "conversations[1]: mapping is missing"),
-    (lambda d: d[1].update(create_time="today"), "conversations[1]: create_time must be a number, or null"),
+    (lambda d: d[1].update(create_time="today"), "conversations[1]: create_time must be a time in seconds"),
     (lambda d: d[1]["mapping"]["c2-a2"]["message"].update(create_time=[1]),
-     "conversations[1].mapping.c2-a2.message: create_time must be a number"),
+     "conversations[1].mapping.c2-a2.message: create_time must be a time"),
     (lambda d: d.append("x"), "conversations[3]: must be an object"),
 ])
 def test_a_bad_chatgpt_file_names_the_problem(store: Store, tmp_path: Path, change: Any,

@@ -12,7 +12,7 @@ from app.core.models import ConversationRecord, Message, MessageStatus, Role
 from app.core.search_text import MATCH_END, MATCH_START, match_query, search_text
 from app.core.settings import Settings
 from app.core.store import Store
-from app.core.turn import Turn, continue_reply, start_reply, start_turn
+from app.core.turn import ReplyRecorder, Turn, continue_reply, start_reply, start_turn
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SETTINGS = Settings({"seed": 5})
@@ -200,7 +200,17 @@ def test_search_terms_are_literal_not_fts_syntax(store: Store) -> None:
         store.search(query)  # never an FTS5 syntax error
     assert len(store.search('"near"')) == 1
     assert match_query("  ?! ") is None
-    assert search_text("ab今天cd") == "ab今\u200b天cd"
+    assert match_query("\x00abc") == '"abc"*'  # control characters are never sent to FTS5
+    store.search("\x00\x01 zero")
+    assert search_text("ab今天cd") == "ab\u200b今\u200b天\u200bcd"
+
+
+def test_chinese_next_to_latin_letters_and_digits_is_found(store: Store) -> None:
+    conversation = store.create_conversation("c")
+    message = store.add_message(conversation, Role.USER, "学习Python教程很有用，2024年的计划")
+    for query in ("Python", "教程", "Python教程", "年", "2024", "习Py"):
+        assert [h.message_id for h in store.search(query)] == [message.id], query
+    assert "\u200b" not in store.search("Python教程")[0].snippet
 
 
 def test_streamed_and_edited_text_is_searchable(store: Store) -> None:
@@ -262,3 +272,14 @@ def test_the_schema_2_fixture_migrates_with_nothing_lost(tmp_path: Path) -> None
     assert shown(store, paris)[-1] == "Warm and"
     assert [h.message_id is not None for h in store.search("天气")] == [False, True, True]
     store.close()
+
+
+def test_a_failed_continuation_keeps_the_reply_stopped_and_in_the_prompt(store: Store) -> None:
+    turn = start_turn(store, None, "poem", SETTINGS, "m")
+    stopped = store.finish_message(turn.reply.id, "Roses are red", MessageStatus.STOPPED)
+    again = continue_reply(store, stopped, SETTINGS)
+    failed = ReplyRecorder(store, again).fail("No model is loaded; wait for it to load.")
+    assert (failed.status, failed.content) == (MessageStatus.STOPPED, "Roses are red")
+    assert failed.error and failed.can_continue
+    follow = start_turn(store, turn.conversation_id, "more", SETTINGS, "m")
+    assert "Roses are red" in [m.content for m in follow.request.messages]

@@ -298,3 +298,78 @@ def test_the_model_names_a_new_chat_in_the_background(open_session, qtbot) -> No
     idle(qtbot, session)
     assert len(engine.title_requests) == 1
     assert session.profile.store.list_conversations()[0].title == "Untitled by the model"
+
+
+def test_a_trashed_chat_does_not_open_until_restored(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(reply_words=2))
+    send(qtbot, session, "binned")
+    idle(qtbot, session)
+    binned = session.controller.current_conversation_id
+    session.controller.move_to_trash(binned)
+    session.controller.open_conversation(binned)  # e.g. a stale search result or an import
+    assert session.controller.current_conversation_id is None
+    assert "in the trash" in session.window.error_banner.text()
+
+
+def test_a_dialog_answered_after_the_view_changed_does_nothing(open_session, qtbot, monkeypatch) -> None:
+    session = open_session(fake_engine_factory(reply_words=2))
+    send(qtbot, session, "keep this")
+    idle(qtbot, session)
+    first = session.controller.current_conversation_id
+    session.controller.new_conversation()
+    send(qtbot, session, "another chat")
+    idle(qtbot, session)
+    other = session.controller.current_conversation_id
+    session.controller.open_conversation(first)
+    widget = widget_for(session, "keep this")
+
+    def confirm_after_switching(*_args) -> bool:
+        session.controller.open_conversation(other)  # e.g. a background import finished
+        return True
+
+    monkeypatch.setattr(dialogs, "confirm", confirm_after_switching)
+    widget._delete()
+    assert len(session.profile.store.messages(first)) == 2
+    assert len(session.profile.store.messages(other)) == 2
+
+
+def test_temporary_and_saved_chats_with_the_same_id_stay_apart(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(reply_words=2, title_delay=0.3))
+    send(qtbot, session, "saved chat")
+    idle(qtbot, session)
+    saved = session.controller.current_conversation_id
+    session.controller.new_conversation(temporary=True)
+    send(qtbot, session, "temporary chat")
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    assert session.controller.current_conversation_id == saved  # both are conversation 1
+    assert session.window.sidebar.selected() is None
+    session.controller.rename_conversation(saved, "renamed saved chat")
+    assert session.profile.store.conversation(saved).title == "renamed saved chat"
+    session.controller.move_to_trash(saved)
+    assert session.controller.is_temporary and shown_texts(session)[0] == "temporary chat"
+    session.controller.restore(saved)  # Undo: the temporary chat stays open
+    assert session.controller.is_temporary
+    assert session.controller.titles.busy  # its title is still being written…
+    session.controller.new_conversation()  # …when the temporary chat is closed
+    qtbot.waitUntil(lambda: not session.controller.titles.busy, timeout=10_000)
+
+
+def test_stop_ends_the_remaining_alternatives(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(reply_words=300, delay=0.01))
+    session.controller.set_settings(Scope.DEFAULTS, {"alternatives": 3})
+    send(qtbot, session, "many")
+    qtbot.waitUntil(lambda: "word2" in session.controller.replies.active.recorder.text, timeout=10_000)
+    session.controller.stop()
+    idle(qtbot, session)
+    conversation = session.controller.current_conversation_id
+    assert [m.role for m in session.profile.store.messages(conversation)] == [Role.USER, Role.ASSISTANT]
+
+
+def test_closing_mid_reply_does_not_start_a_pending_reload(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(reply_words=10_000, delay=0.01))
+    send(qtbot, session, "go on")
+    qtbot.waitUntil(lambda: session.controller.replies.active.recorder.text != "", timeout=10_000)
+    session.controller.set_settings(Scope.DEFAULTS, {"n_ctx": 2048})  # a reload waits for the reply
+    engine = session.controller._worker._engine
+    session.window.close()
+    assert len(engine.loads) == 1 and not session.controller._thread.isRunning()
