@@ -38,6 +38,13 @@ test: setup-test
 lint: setup-test
 	$(BIN)/ruff check app tests
 
+# Performance benchmarks: each module prints a table and writes JSON to bench-results/ (exit 0 even
+# when a target is missed; the table says which). The generated history database is cached in
+# .bench-cache/. More benchmarks: one more line each. Sizes: make bench BENCH_HISTORY_ARGS="--conversations 1000"
+.PHONY: bench
+bench: setup-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench.history --out bench-results/history.json $(BENCH_HISTORY_ARGS)
+
 # Regenerate the README settings table from the settings schema.
 readme-settings: setup
 	$(BIN)/python -m app.docs README.md

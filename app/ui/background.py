@@ -2,7 +2,8 @@
 
 The work runs on a plain Python thread and reports back through queued signals, so the window
 stays responsive. Work that touches the database opens its own Store connection on that
-thread (a Store is used from one thread only; SQLite's WAL lets both connections work).
+thread (a Store is used from one thread only; WAL lets the GUI's connection keep reading, but
+only one connection writes at a time: see ``transfer.py``).
 Modules must already be imported: importing on another thread is not safe with PySide6.
 """
 
