@@ -14,7 +14,8 @@ def _search_index(index: str, table: str, column: str) -> str:
     """
     source = f"parley_search_text(new.{column})"
     return f"""
-    CREATE VIRTUAL TABLE {index} USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE {index} USING fts5(
+        text, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');
     INSERT INTO {index} (rowid, text) SELECT id, parley_search_text({column}) FROM {table};
     CREATE TRIGGER {index}_insert AFTER INSERT ON {table} BEGIN
         INSERT INTO {index} (rowid, text) VALUES (new.id, {source});

@@ -23,6 +23,7 @@ MATCH_END = "\ue001"
 _CJK = ("\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
         "\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f")
 _AROUND_CJK = re.compile(f"(?<=[{_CJK}])|(?=[{_CJK}])")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 _TERM = re.compile(r"\S+")
 
 
@@ -37,14 +38,21 @@ def match_query(query: str) -> str | None:
 
     Every whitespace-separated term must appear (AND); each is quoted, so FTS5 syntax in the
     user's text is searched for literally, and matched as a prefix, so results appear while
-    a word is still being typed.
+    a word is still being typed. (Prefixes of one to three characters have their own index,
+    so even the first letter typed is answered quickly.)
     """
     printable = "".join(ch if ch.isprintable() else " " for ch in query)  # no NUL, no controls
     terms = [term.replace('"', '""') for term in _TERM.findall(printable)]
     terms = [term for term in terms if any(ch.isalnum() for ch in term)]
     if not terms:
         return None
-    return " AND ".join(f'"{search_text(term)}"*' for term in terms)
+    return " AND ".join(_phrase(term) for term in terms)
+
+
+def _phrase(term: str) -> str:
+    """One quoted term, matched as a prefix unless it ends in a CJK character (a whole token)."""
+    star = "" if _CJK_CHAR.match(term[-1]) else "*"
+    return f'"{search_text(term)}"{star}'
 
 
 def clean_snippet(snippet: str) -> str:

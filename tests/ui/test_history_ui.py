@@ -373,3 +373,28 @@ def test_closing_mid_reply_does_not_start_a_pending_reload(open_session, qtbot) 
     engine = session.controller._worker._engine
     session.window.close()
     assert len(engine.loads) == 1 and not session.controller._thread.isRunning()
+
+
+def test_a_long_conversation_opens_with_only_its_latest_messages(open_session, qtbot) -> None:
+    from app.ui.transcript import WINDOW
+
+    session = open_session()
+    store = session.profile.store
+    conversation = store.create_conversation("long")
+    parent = None
+    for number in range(100):
+        role = Role.USER if number % 2 == 0 else Role.ASSISTANT
+        parent = store.add_message(conversation, role, f"message {number}", parent_id=parent).id
+    session.controller.open_conversation(conversation)
+    transcript = session.window.transcript
+    assert len(transcript.shown_ids()) == WINDOW and shown_texts(session)[-1] == "message 99"
+    assert transcript.earlier_button.isVisible()
+    assert transcript.earlier_button.text() == f"Show earlier messages ({100 - WINDOW} more)"
+    bar = transcript.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=5_000)
+
+    qtbot.mouseClick(transcript.earlier_button, Qt.MouseButton.LeftButton)
+    assert len(transcript.shown_ids()) == 2 * WINDOW
+    session.controller.open_conversation(conversation, store.messages(conversation)[0].id)  # search
+    assert shown_texts(session)[0] == "message 0" and not transcript.earlier_button.isVisible()
+    assert len(transcript.shown_ids()) == 100

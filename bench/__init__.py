@@ -1,0 +1,1 @@
+"""Performance benchmarks: ``make bench`` runs each module; ``python -m bench.history --help``."""
