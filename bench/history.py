@@ -273,7 +273,8 @@ def build_database(path: Path, conversations: int, per_conversation: int,
 def data_fingerprint() -> str:
     """Changes with the generated data, the schema and the way text is indexed for search."""
     sample = search_text("今天天气 Python学习 2024年 naïve café")
-    digest = hashlib.sha1(f"{DATA_VERSION}/{len(MIGRATIONS)}/{sample}".encode()).hexdigest()[:8]
+    schema = "".join(MIGRATIONS)  # any change to a migration (e.g. the index options) rebuilds
+    digest = hashlib.sha1(f"{DATA_VERSION}/{schema}/{sample}".encode()).hexdigest()[:8]
     return f"v{DATA_VERSION}-s{len(MIGRATIONS)}-{digest}"
 
 
