@@ -17,11 +17,11 @@ from typing import Any, NoReturn
 from app.core.exchange import (
     conversations_for_export,
     export_file,
-    export_preferences,
     export_text,
     import_file,
 )
 from app.core.models import SearchHit
+from app.core.preferences import export_preferences
 from app.core.search_text import MATCH_END, MATCH_START
 from app.core.store import Store
 

@@ -7,6 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.core.errors import ParleyError
+
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it over ``path``."""
@@ -50,3 +52,11 @@ def move_aside(path: Path, reason: str) -> Path:
         counter += 1
     os.replace(path, target)
     return target
+
+
+def write_user_file(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) atomically to a file the user chose; ParleyError if it cannot be."""
+    try:
+        write_atomically(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise ParleyError(f"Cannot write {path} ({exc.strerror or exc}); choose another file.") from exc

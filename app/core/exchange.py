@@ -1,29 +1,41 @@
-"""Moving conversations in and out of Parley: export, import and a preference dataset.
+"""Moving conversations in and out of Parley: export and import.
 
 Export writes conversations as Markdown (readable: the shown branch of each) or as Parley JSON
 (lossless: every branch, setting overrides, feedback, statistics and timestamps). Import reads
-Parley JSON or the ``conversations.json`` of a ChatGPT data export, keeping its branches. An
-import file is checked completely before anything is written and then stored in one
-transaction, so a bad file changes nothing, and the error names the field at fault.
-
-``preference_pairs`` turns rated alternative replies into a dataset for preference tuning, in
-TRL's conversational format: a prompt, a chosen reply and a rejected one.
+Parley JSON or the ``conversations.json`` of a ChatGPT data export (``chatgpt_import.py``),
+keeping its branches. An import file is checked completely before anything is written
+(``import_checks.py``) and then stored in one transaction, so a bad file changes nothing, and
+the error names the field at fault. Preference datasets are in ``preferences.py``.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime, timezone
-from itertools import product
 from pathlib import Path
 from typing import Any, Literal
 
-from app.core.atomic import write_atomically
+from app.core.atomic import write_user_file
+from app.core.chatgpt_import import parse_chatgpt
 from app.core.errors import ParleyError
+from app.core.import_checks import (
+    FLAG,
+    LIST,
+    NUMBER,
+    OBJECT,
+    RATING,
+    ROLE,
+    STATUS,
+    TEXT,
+    TIME,
+    WHOLE,
+    Invalid,
+    as_object,
+    checked_field,
+    is_whole,
+)
 from app.core.models import (
     ConversationRecord,
     ConversationSummary,
@@ -33,8 +45,6 @@ from app.core.models import (
     Role,
 )
 from app.core.store import Store
-from app.core.tree import children_by_parent, path_to
-from app.core.turn import prompt_history
 
 FILE_KIND = "parley-conversations"
 FILE_VERSION = 1
@@ -45,14 +55,6 @@ ExportFormat = Literal["md", "json"]
 
 class ImportFileError(ParleyError):
     """A file that cannot be imported; nothing from it was stored."""
-
-
-class _Invalid(Exception):
-    """A problem at one place in an import file; becomes an ImportFileError."""
-
-    def __init__(self, where: str, problem: str, advice: str | None = None) -> None:
-        super().__init__(f"{where}: {problem}" if where else problem)
-        self.advice = advice
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -91,7 +93,7 @@ def export_text(store: Store, conversation_ids: Iterable[int], fmt: ExportFormat
 
 def export_file(store: Store, conversation_ids: Iterable[int], fmt: ExportFormat, path: Path) -> None:
     """Write the conversations to ``path`` as Markdown or JSON, atomically."""
-    _write(path, export_text(store, conversation_ids, fmt))
+    write_user_file(path, export_text(store, conversation_ids, fmt))
 
 
 def _summaries(store: Store, conversation_ids: Iterable[int]) -> list[ConversationSummary]:
@@ -149,13 +151,6 @@ def _status_note(m: Message) -> str:
     return f"*(This reply {note}{reason}.)*"
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        write_atomically(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise ParleyError(f"Cannot write {path} ({exc.strerror or exc}); choose another file.") from exc
-
-
 # -- import: reading and recognising the file ------------------------------------------------
 
 _ADVICE = {
@@ -179,8 +174,8 @@ def read_import_file(path: Path) -> list[ConversationRecord]:
     try:
         data = _load_json(path)
         kind = _detect_format(data)
-        return _parse_parley(data) if kind == "parley" else _parse_chatgpt(data)
-    except _Invalid as exc:
+        return _parse_parley(data) if kind == "parley" else parse_chatgpt(data)
+    except Invalid as exc:
         raise ImportFileError(f"Nothing was imported from {path.name}: {exc}; "
                               f"{exc.advice or _ADVICE[kind]}.") from None
 
@@ -191,25 +186,25 @@ def _detect_format(data: Any) -> Literal["parley", "chatgpt"]:
         return "parley"
     if isinstance(data, list) and data and isinstance(data[0], dict) and "mapping" in data[0]:
         return "chatgpt"
-    raise _Invalid("", f"it looks like {_describe(data)}, not Parley or ChatGPT conversations")
+    raise Invalid("", f"it looks like {_describe(data)}, not Parley or ChatGPT conversations")
 
 
 def _load_json(path: Path) -> Any:
     try:
         if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise _Invalid("", f"it is larger than {MAX_IMPORT_BYTES / 2**30:g} GiB",
+            raise Invalid("", f"it is larger than {MAX_IMPORT_BYTES / 2**30:g} GiB",
                            "split it into smaller files")
         raw = path.read_bytes()
     except OSError as exc:
-        raise _Invalid("", f"it cannot be read ({exc.strerror or exc})") from None
+        raise Invalid("", f"it cannot be read ({exc.strerror or exc})") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _Invalid("", f"it is not UTF-8 text (byte {exc.start} is not valid)") from None
+        raise Invalid("", f"it is not UTF-8 text (byte {exc.start} is not valid)") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _Invalid("", f"it is not valid JSON ({exc.msg} at line {exc.lineno}, "
+        raise Invalid("", f"it is not valid JSON ({exc.msg} at line {exc.lineno}, "
                            f"column {exc.colno})") from None
 
 
@@ -227,119 +222,55 @@ def _describe(data: Any) -> str:
 _JSON_TYPES = {str: "string", int: "number", float: "number", bool: "true/false", type(None): "null"}
 
 
-# -- import: checking fields -----------------------------------------------------------------
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-@dataclass(frozen=True)
-class _Kind:
-    """What a field may hold: a phrase for errors, a test, and a conversion."""
-
-    expected: str
-    accepts: Callable[[Any], bool]
-    convert: Callable[[Any], Any] = _same
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _choice(values: list[str]) -> _Kind:
-    return _Kind(f"{', '.join(values[:-1])} or {values[-1]}",
-                 lambda value: isinstance(value, str) and value in values)
-
-
-_TEXT = _Kind("text", lambda value: isinstance(value, str))
-_FLAG = _Kind("true or false", lambda value: isinstance(value, bool))
-_WHOLE = _Kind("a whole number", _is_whole)
-_NUMBER = _Kind("a number", _is_number, float)
-LATEST_TIME = 4_102_444_800.0  # 2100-01-01: later "seconds" are milliseconds or garbage
-_TIME = _Kind("a time in seconds since 1970 (before 2100)",
-              lambda value: _is_number(value) and 0 <= value < LATEST_TIME, float)
-_OBJECT = _Kind("an object", lambda value: isinstance(value, dict))
-_LIST = _Kind("a list", lambda value: isinstance(value, list))
-_ROLE = _choice([role.value for role in Role])
-_STATUS = _choice([status.value for status in MessageStatus])
-_RATING = _Kind("1 or -1", lambda value: _is_whole(value) and value in (1, -1))
-
-
-def _field(obj: dict[str, Any], key: str, where: str, kind: _Kind, *,
-           nullable: bool = False, required: bool = True) -> Any:
-    """``obj[key]`` checked against ``kind``; a missing optional field reads as None."""
-    if key not in obj:
-        if required:
-            raise _Invalid(where, f"{key} is missing")
-        return None
-    value = obj[key]
-    if value is None and nullable:
-        return None
-    if not kind.accepts(value):
-        raise _Invalid(where, f"{key} must be {kind.expected}{', or null' if nullable else ''}")
-    return kind.convert(value)
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _Invalid(where, "must be an object")
-    return value
-
-
 # -- import: Parley JSON ---------------------------------------------------------------------
 
 
 def _parse_parley(data: dict[str, Any]) -> list[ConversationRecord]:
     version = data.get("version")
-    if _is_whole(version) and version > FILE_VERSION:
-        raise _Invalid("", f"it was written by a newer version of Parley (format version {version})",
+    if is_whole(version) and version > FILE_VERSION:
+        raise Invalid("", f"it was written by a newer version of Parley (format version {version})",
                        "update Parley and try again")
-    if not _is_whole(version) or version != FILE_VERSION:
-        raise _Invalid("", f"version must be {FILE_VERSION}")
-    conversations = _field(data, "conversations", "", _LIST)
+    if not is_whole(version) or version != FILE_VERSION:
+        raise Invalid("", f"version must be {FILE_VERSION}")
+    conversations = checked_field(data, "conversations", "", LIST)
     return [_parley_conversation(raw, f"conversations[{index}]")
             for index, raw in enumerate(conversations)]
 
 
 def _parley_conversation(raw: Any, where: str) -> ConversationRecord:
-    c = _object(raw, where)
-    _field(c, "id", where, _WHOLE)  # checked, then replaced by a new id
+    c = as_object(raw, where)
+    checked_field(c, "id", where, WHOLE)  # checked, then replaced by a new id
     summary = ConversationSummary(
         id=0,
-        title=_field(c, "title", where, _TEXT),
-        title_by_user=_field(c, "title_by_user", where, _FLAG),
-        pinned=_field(c, "pinned", where, _FLAG),
-        created_at=_field(c, "created_at", where, _TIME),
-        updated_at=_field(c, "updated_at", where, _TIME),
-        deleted_at=_field(c, "deleted_at", where, _TIME, nullable=True),
+        title=checked_field(c, "title", where, TEXT),
+        title_by_user=checked_field(c, "title_by_user", where, FLAG),
+        pinned=checked_field(c, "pinned", where, FLAG),
+        created_at=checked_field(c, "created_at", where, TIME),
+        updated_at=checked_field(c, "updated_at", where, TIME),
+        deleted_at=checked_field(c, "deleted_at", where, TIME, nullable=True),
     )
-    overrides = _field(c, "overrides", where, _OBJECT)
+    overrides = checked_field(c, "overrides", where, OBJECT)
     messages = [_parley_message(m, f"{where}.messages[{index}]")
-                for index, m in enumerate(_field(c, "messages", where, _LIST))]
+                for index, m in enumerate(checked_field(c, "messages", where, LIST))]
     _check_tree(messages, where)
     return ConversationRecord(summary, overrides, messages)
 
 
 def _parley_message(raw: Any, where: str) -> Message:
-    m = _object(raw, where)
+    m = as_object(raw, where)
     return Message(
-        id=_field(m, "id", where, _WHOLE),
+        id=checked_field(m, "id", where, WHOLE),
         conversation_id=0,
-        parent_id=_field(m, "parent_id", where, _WHOLE, nullable=True),
-        role=Role(_field(m, "role", where, _ROLE)),
-        content=_field(m, "content", where, _TEXT),
-        status=_imported_status(_field(m, "status", where, _STATUS)),
-        created_at=_field(m, "created_at", where, _TIME),
-        active_at=_field(m, "active_at", where, _TIME),
-        rating=_field(m, "rating", where, _RATING, nullable=True),
-        feedback_note=_field(m, "feedback_note", where, _TEXT, nullable=True),
-        error=_field(m, "error", where, _TEXT, nullable=True),
-        stats=_parley_stats(_field(m, "stats", where, _OBJECT, nullable=True), f"{where}.stats"),
+        parent_id=checked_field(m, "parent_id", where, WHOLE, nullable=True),
+        role=Role(checked_field(m, "role", where, ROLE)),
+        content=checked_field(m, "content", where, TEXT),
+        status=_imported_status(checked_field(m, "status", where, STATUS)),
+        created_at=checked_field(m, "created_at", where, TIME),
+        active_at=checked_field(m, "active_at", where, TIME),
+        rating=checked_field(m, "rating", where, RATING, nullable=True),
+        feedback_note=checked_field(m, "feedback_note", where, TEXT, nullable=True),
+        error=checked_field(m, "error", where, TEXT, nullable=True),
+        stats=_parley_stats(checked_field(m, "stats", where, OBJECT, nullable=True), f"{where}.stats"),
     )
 
 
@@ -353,13 +284,13 @@ def _parley_stats(raw: dict[str, Any] | None, where: str) -> GenerationStats | N
     if raw is None:
         return None
     return GenerationStats(
-        model=_field(raw, "model", where, _TEXT),
-        settings=_field(raw, "settings", where, _OBJECT),
-        seed=_field(raw, "seed", where, _WHOLE),
-        prompt_tokens=_field(raw, "prompt_tokens", where, _WHOLE, nullable=True),
-        completion_tokens=_field(raw, "completion_tokens", where, _WHOLE, nullable=True),
-        tokens_per_s=_field(raw, "tokens_per_s", where, _NUMBER, nullable=True),
-        ttft_ms=_field(raw, "ttft_ms", where, _NUMBER, nullable=True),
+        model=checked_field(raw, "model", where, TEXT),
+        settings=checked_field(raw, "settings", where, OBJECT),
+        seed=checked_field(raw, "seed", where, WHOLE),
+        prompt_tokens=checked_field(raw, "prompt_tokens", where, WHOLE, nullable=True),
+        completion_tokens=checked_field(raw, "completion_tokens", where, WHOLE, nullable=True),
+        tokens_per_s=checked_field(raw, "tokens_per_s", where, NUMBER, nullable=True),
+        ttft_ms=checked_field(raw, "ttft_ms", where, NUMBER, nullable=True),
     )
 
 
@@ -368,7 +299,7 @@ def _check_tree(messages: list[Message], where: str) -> None:
     index_of: dict[int, int] = {}
     for index, m in enumerate(messages):
         if m.id in index_of:
-            raise _Invalid(f"{where}.messages[{index}]", f"id {m.id} is used twice")
+            raise Invalid(f"{where}.messages[{index}]", f"id {m.id} is used twice")
         index_of[m.id] = index
     settled: set[int] = set()  # messages known to lead to a root
     for m in messages:
@@ -378,158 +309,9 @@ def _check_tree(messages: list[Message], where: str) -> None:
             trail.add(current.id)
             place = f"{where}.messages[{index_of[current.id]}]"
             if current.parent_id not in index_of:
-                raise _Invalid(place, f"parent_id {current.parent_id} is not a message of this "
+                raise Invalid(place, f"parent_id {current.parent_id} is not a message of this "
                                       "conversation")
             if current.parent_id in trail:
-                raise _Invalid(place, f"parent_id {current.parent_id} makes a cycle")
+                raise Invalid(place, f"parent_id {current.parent_id} makes a cycle")
             current = messages[index_of[current.parent_id]]
         settled |= trail | {current.id}
-
-
-# -- import: ChatGPT -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Node:
-    """One entry of a ChatGPT ``mapping``; ``kept`` is the message Parley keeps from it, if any."""
-
-    parent: str | None
-    children: list[str]
-    kept: Message | None
-
-
-def _parse_chatgpt(data: list[Any]) -> list[ConversationRecord]:
-    records = [_chatgpt_conversation(raw, f"conversations[{index}]") for index, raw in enumerate(data)]
-    return [record for record in records if record.messages]
-
-
-def _chatgpt_conversation(raw: Any, where: str) -> ConversationRecord:
-    c = _object(raw, where)
-    title = _field(c, "title", where, _TEXT, nullable=True) or "ChatGPT conversation"
-    created = _field(c, "create_time", where, _TIME, nullable=True, required=False)
-    updated = _field(c, "update_time", where, _TIME, nullable=True, required=False)
-    mapping = _field(c, "mapping", where, _OBJECT)
-    current = _field(c, "current_node", where, _TEXT, nullable=True, required=False)
-    nodes = {key: _chatgpt_node(value, f"{where}.mapping.{key}", created or 0.0)
-             for key, value in mapping.items()}
-    if current is not None and current not in nodes:
-        raise _Invalid(where, f"current_node {current} is not in the mapping")
-    messages = _chatgpt_messages(nodes, current, where, updated)
-    times = [m.created_at for m in messages]
-    created = created if created is not None else min(times, default=0.0)
-    updated = updated if updated is not None else max(times, default=created)
-    return ConversationRecord(ConversationSummary(0, title, updated, created_at=created), {}, messages)
-
-
-def _chatgpt_node(raw: Any, where: str, fallback_time: float) -> _Node:
-    node = _object(raw, where)
-    children = _field(node, "children", where, _LIST, required=False) or []
-    message = _field(node, "message", where, _OBJECT, nullable=True, required=False)
-    return _Node(parent=_field(node, "parent", where, _TEXT, nullable=True, required=False),
-                 children=[child for child in children if isinstance(child, str)],
-                 kept=_chatgpt_message(message, f"{where}.message", fallback_time) if message else None)
-
-
-def _chatgpt_message(m: dict[str, Any], where: str, fallback_time: float) -> Message | None:
-    """The user or assistant text in ``m``, or None for anything Parley does not show."""
-    author = m.get("author")
-    role = author.get("role") if isinstance(author, dict) else None
-    metadata = m.get("metadata") if isinstance(m.get("metadata"), dict) else {}
-    text = _chatgpt_text(m.get("content"))
-    if (role not in (Role.USER.value, Role.ASSISTANT.value) or not text.strip()
-            or m.get("recipient", "all") != "all"  # a call to a tool, not a reply
-            or metadata.get("is_visually_hidden_from_conversation")):
-        return None
-    created = _field(m, "create_time", where, _TIME, nullable=True, required=False)
-    model = metadata.get("model_slug") if role == Role.ASSISTANT.value else None
-    stats = GenerationStats(model, {}, 0) if isinstance(model, str) and model else None
-    return Message(0, 0, None, Role(role), text, MessageStatus.COMPLETE,
-                   fallback_time if created is None else created, stats)
-
-
-def _chatgpt_text(content: Any) -> str:
-    """The text of ``text`` content, or the text parts of ``multimodal_text``; else ""."""
-    if not isinstance(content, dict) or content.get("content_type") not in ("text", "multimodal_text"):
-        return ""
-    parts = content.get("parts")
-    return "\n".join(part for part in parts if isinstance(part, str)) if isinstance(parts, list) else ""
-
-
-def _chatgpt_messages(nodes: dict[str, _Node], current: str | None, where: str,
-                      updated: float | None) -> list[Message]:
-    """The kept messages, numbered parents first; a skipped node's children move up to the
-    nearest kept ancestor, and the path to ``current`` becomes the shown branch."""
-    for key, node in nodes.items():
-        if node.parent is not None and node.parent not in nodes:
-            raise _Invalid(f"{where}.mapping.{key}", f"parent {node.parent} is not in the mapping")
-    position = {child: index for node in nodes.values() for index, child in enumerate(node.children)}
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for key in sorted(nodes, key=lambda key: position.get(key, len(nodes))):  # ChatGPT's order
-        children[nodes[key].parent].append(key)
-    messages: list[Message] = []
-    new_id: dict[str, int | None] = {}  # node -> the id of it or its nearest kept ancestor
-    pending: list[tuple[str, int | None]] = [(key, None) for key in reversed(children[None])]
-    while pending:
-        key, parent_id = pending.pop()
-        kept = nodes[key].kept
-        if kept is not None:
-            messages.append(replace(kept, id=len(messages) + 1, parent_id=parent_id))
-            parent_id = len(messages)
-        new_id[key] = parent_id
-        pending += [(child, parent_id) for child in reversed(children[key])]
-    if len(new_id) != len(nodes):
-        raise _Invalid(f"{where}.mapping", "the parent links form a cycle")
-    return _show_path(messages, new_id.get(current) if current else None, updated)
-
-
-def _show_path(messages: list[Message], shown_id: int | None, updated: float | None) -> list[Message]:
-    """Messages with ``active_at`` set so the branch through ``shown_id`` is the shown one."""
-    on_path = {m.id for m in path_to(messages, shown_id)} if shown_id is not None else set()
-    latest = max([updated or 0.0, *(m.created_at for m in messages)]) + 1.0
-    return [replace(m, active_at=latest if m.id in on_path else m.created_at) for m in messages]
-
-
-# -- preference dataset ----------------------------------------------------------------------
-
-
-def preference_pairs(store: Store) -> list[dict[str, Any]]:
-    """Every (liked, disliked) pair of replies to the same user message, outside the trash.
-
-    Each is ``{"prompt": [...], "chosen": [...], "rejected": [...]}`` (TRL's conversational
-    preference format); the prompt is the history up to that user message, after the system
-    prompt the liked reply was generated with.
-    """
-    pairs: list[dict[str, Any]] = []
-    for conversation_id in sorted(s.id for s in store.list_conversations()):
-        messages = store.messages(conversation_id)
-        by_id = {m.id: m for m in messages}
-        for parent_id, replies in children_by_parent(messages).items():
-            if parent_id is None or by_id[parent_id].role is not Role.USER:
-                continue
-            liked, disliked = (_rated(replies, rating) for rating in (1, -1))
-            history = path_to(messages, parent_id) if liked and disliked else []
-            pairs += [{"prompt": _prompt(history, good), "chosen": [_chat(good)],
-                       "rejected": [_chat(bad)]} for good, bad in product(liked, disliked)]
-    return pairs
-
-
-def export_preferences(store: Store, path: Path) -> int:
-    """Write the preference pairs to ``path`` as JSON Lines, atomically; return how many."""
-    pairs = preference_pairs(store)
-    _write(path, "".join(json.dumps(pair, ensure_ascii=False) + "\n" for pair in pairs))
-    return len(pairs)
-
-
-def _rated(replies: list[Message], rating: int) -> list[Message]:
-    return [r for r in replies if r.role is Role.ASSISTANT and r.rating == rating
-            and r.content.strip() and r.status is not MessageStatus.FAILED]
-
-
-def _prompt(history: list[Message], reply: Message) -> list[dict[str, str]]:
-    system = reply.stats.settings.get("system_prompt") if reply.stats else None
-    return [{"role": c.role, "content": c.content}
-            for c in prompt_history(history, system if isinstance(system, str) else "")]
-
-
-def _chat(m: Message) -> dict[str, str]:
-    return {"role": m.role.value, "content": m.content}

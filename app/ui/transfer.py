@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow, QProgressDialog
 
-from app.core import exchange
+from app.core import exchange, preferences
 from app.core.store import Store
 from app.ui import dialogs
 from app.ui.background import BackgroundJob
@@ -71,7 +71,7 @@ class Transfers:
                                              "parley-preferences.jsonl", "JSON Lines (*.jsonl)")
         if path is None:
             return None
-        return self._run(lambda store: exchange.export_preferences(store, path),
+        return self._run(lambda store: preferences.export_preferences(store, path),
                          lambda count: self._tell(f"Wrote {count} preference pairs to {path}."))
 
     def _export(self, ids: list[int] | None, fmt: exchange.ExportFormat, suggested: str,

@@ -18,12 +18,11 @@ from app.core.exchange import (
     export_document,
     export_file,
     export_markdown,
-    export_preferences,
     import_file,
-    preference_pairs,
     read_import_file,
 )
 from app.core.models import GenerationStats, Message, MessageStatus, Role
+from app.core.preferences import export_preferences, preference_pairs
 from app.core.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

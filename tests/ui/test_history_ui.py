@@ -398,3 +398,13 @@ def test_a_long_conversation_opens_with_only_its_latest_messages(open_session, q
     session.controller.open_conversation(conversation, store.messages(conversation)[0].id)  # search
     assert shown_texts(session)[0] == "message 0" and not transcript.earlier_button.isVisible()
     assert len(transcript.shown_ids()) == 100
+
+
+def test_sending_cancels_a_title_still_being_written(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(reply_words=2, title_delay=0.5))
+    send(qtbot, session, "first chat")
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    assert session.controller.titles.busy
+    send(qtbot, session, "next message")  # the reply must not wait for the title
+    idle(qtbot, session)
+    assert session.profile.store.list_conversations()[0].title == "first chat"

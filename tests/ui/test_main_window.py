@@ -114,7 +114,8 @@ def test_rename_and_move_to_trash_without_losing_anything(open_session, qtbot, m
 def test_new_chat_and_switching_conversations(open_session, qtbot) -> None:
     session = open_session()
     send(qtbot, session, "Chat A")
-    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not session.controller.busy and not session.controller.titles.busy,
+                    timeout=10_000)  # (sending while a title is written cancels the title)
     first = session.controller.current_conversation_id
     qtbot.mouseClick(session.window.sidebar.new_chat_button, Qt.MouseButton.LeftButton)
     assert session.controller.current_conversation_id is None

@@ -1,0 +1,84 @@
+"""Checking the fields of an import file, so a bad file is refused with the place at fault.
+
+``checked_field(obj, key, where, KIND)`` returns a field converted to what Parley stores, or
+raises ``Invalid`` naming where in the file the problem is ("conversations[2].messages[5]: role
+must be system, user or assistant").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.models import MessageStatus, Role
+
+
+class Invalid(Exception):
+    """A problem at one place in an import file; becomes an ImportFileError."""
+
+    def __init__(self, where: str, problem: str, advice: str | None = None) -> None:
+        super().__init__(f"{where}: {problem}" if where else problem)
+        self.advice = advice
+
+
+def same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a field may hold: a phrase for errors, a test, and a conversion."""
+
+    expected: str
+    accepts: Callable[[Any], bool]
+    convert: Callable[[Any], Any] = same
+
+
+def is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def choice(values: list[str]) -> Kind:
+    return Kind(f"{', '.join(values[:-1])} or {values[-1]}",
+                 lambda value: isinstance(value, str) and value in values)
+
+
+TEXT = Kind("text", lambda value: isinstance(value, str))
+FLAG = Kind("true or false", lambda value: isinstance(value, bool))
+WHOLE = Kind("a whole number", is_whole)
+NUMBER = Kind("a number", is_number, float)
+LATEST_TIME = 4_102_444_800.0  # 2100-01-01: later "seconds" are milliseconds or garbage
+TIME = Kind("a time in seconds since 1970 (before 2100)",
+              lambda value: is_number(value) and 0 <= value < LATEST_TIME, float)
+OBJECT = Kind("an object", lambda value: isinstance(value, dict))
+LIST = Kind("a list", lambda value: isinstance(value, list))
+ROLE = choice([role.value for role in Role])
+STATUS = choice([status.value for status in MessageStatus])
+RATING = Kind("1 or -1", lambda value: is_whole(value) and value in (1, -1))
+
+
+def checked_field(obj: dict[str, Any], key: str, where: str, kind: Kind, *,
+           nullable: bool = False, required: bool = True) -> Any:
+    """``obj[key]`` checked against ``kind``; a missing optional field reads as None."""
+    if key not in obj:
+        if required:
+            raise Invalid(where, f"{key} is missing")
+        return None
+    value = obj[key]
+    if value is None and nullable:
+        return None
+    if not kind.accepts(value):
+        raise Invalid(where, f"{key} must be {kind.expected}{', or null' if nullable else ''}")
+    return kind.convert(value)
+
+
+def as_object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(where, "must be an object")
+    return value
