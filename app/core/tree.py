@@ -64,15 +64,3 @@ def path_to(messages: Iterable[Message], message_id: int) -> list[Message]:
         path.append(by_id[path[-1].parent_id])
     path.reverse()
     return path
-
-
-def subtree_ids(messages: Iterable[Message], message_id: int) -> set[int]:
-    """``message_id`` and every message below it."""
-    children = children_by_parent(messages)
-    found: set[int] = set()
-    pending = [message_id]
-    while pending:
-        current = pending.pop()
-        found.add(current)
-        pending.extend(child.id for child in children.get(current, ()))
-    return found

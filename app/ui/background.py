@@ -51,8 +51,3 @@ class BackgroundJob(QObject):
 
     def _forget(self, _: object) -> None:
         BackgroundJob._running.discard(self)
-
-    @classmethod
-    def running(cls) -> int:
-        """How many jobs have not reported yet."""
-        return len(cls._running)

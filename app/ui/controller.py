@@ -247,7 +247,8 @@ class ChatController(QObject):
         if conversation_id == self.saved_conversation_id:
             self.new_conversation()
         self.refresh_conversations()
-        self.movedToTrash.emit(conversation_id, self.title_of_saved(conversation_id))
+        trashed = self.store.conversation(conversation_id)
+        self.movedToTrash.emit(conversation_id, trashed.title if trashed else "")
 
     def restore(self, conversation_id: int) -> None:
         """Take a conversation out of the trash and open it (unless a temporary chat is open,
@@ -267,11 +268,6 @@ class ChatController(QObject):
         deleted = self.store.empty_trash()
         self.refresh_conversations()
         return deleted
-
-    def title_of_saved(self, conversation_id: int) -> str:
-        """A saved conversation's title (in the trash or not)."""
-        found = self.store.conversation(conversation_id)
-        return found.title if found else ""
 
     def _stop_if_writing(self, conversation_id: int) -> None:
         active = self.replies.active
