@@ -58,26 +58,31 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def start_session(paths: AppPaths, model: Path | None = None,
+def start_session(paths: AppPaths, model: str | Path | None = None,
                   engine_factory: Callable[[], Engine] = LlamaEngine) -> GuiSession:
-    """Open the profile, start the engine worker, load the model and build the window."""
+    """Open the profile, start the engine worker, load the model and build the window.
+
+    ``model`` is this session's model instead of the configured one: a library name or a path.
+    """
     profile = open_profile(paths)
     scopes = SettingScopes(profile.settings, paths.settings_file, profile.store)
-    controller = ChatController(profile.store, scopes, profile.presets, EngineWorker(engine_factory))
+    worker = EngineWorker(engine_factory, profile.load_marker)
+    controller = ChatController(profile.store, scopes, profile.presets, worker,
+                                profile.models, profile.load_marker)
     state = QSettings(str(paths.window_state_file), QSettings.Format.IniFormat)
     window = MainWindow(controller, state)
     window.restore_state()
     for warning in profile.warnings:
         window.show_error(warning)
     try:
-        controller.load_model(model)
+        controller.start_model(profile.models.find(model) if isinstance(model, str) else model)
     except ParleyError as exc:
-        window.model_label.setText("No model loaded")
+        window.model_status.show_status("No model loaded")
         window.show_error(str(exc))
     return GuiSession(profile, controller, window)
 
 
-def run_gui(paths: AppPaths, model: Path | None = None) -> int:
+def run_gui(paths: AppPaths, model: str | None = None) -> int:
     """Run the desktop app until its window closes; return the exit status."""
     problem = display_problem()
     if problem:

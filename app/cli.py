@@ -7,6 +7,9 @@
     parley export --preferences -o FILE.jsonl           rated alternatives, for fine-tuning
     parley import FILE                                  Parley JSON or ChatGPT conversations.json
     parley search QUERY [--json]                        search titles and messages
+    parley models [--json] | add PATH | remove NAME | download URL_OR_REPO   the model library
+
+``--model`` takes a library name (see ``parley models``) or a path to a .gguf file.
 
 ``--data-dir`` works before or after the subcommand. The headless commands use the same
 profile, store and engine code as the GUI. Errors exit non-zero with one line on stderr.
@@ -30,8 +33,10 @@ from app.cli_history import (
     check_history_arguments,
     run_history_command,
 )
+from app.cli_models import add_models_command, run_models_command
 from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError, user_message
+from app.core.generation import LoadRequest
 from app.core.models import GenerationStats, Message
 from app.core.presets import PresetLibrary
 from app.core.scopes import SettingScopes
@@ -59,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="parley", parents=[common],
                      description="Chat with language models that run on this computer.")
     parser.add_argument("--version", action="version", version=f"parley {__version__}")
-    parser.add_argument("--model", type=Path, metavar="PATH", help="GGUF model file to load")
+    parser.add_argument("--model", metavar="NAME_OR_PATH",
+                        help="model to load: a library name or a .gguf file")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     commands.add_parser("gui", parents=[common], help="open the desktop app (the default)")
@@ -68,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("message", help="the message to send")
     chat.add_argument("--conversation", type=int, metavar="ID",
                       help="continue this conversation (see `parley conversations`)")
-    chat.add_argument("--model", type=Path, metavar="PATH", default=argparse.SUPPRESS,
-                      help="GGUF model file to use instead of the configured one")
+    chat.add_argument("--model", metavar="NAME_OR_PATH", default=argparse.SUPPRESS,
+                      help="model to use instead of the configured one: a library name or a file")
     chat.add_argument("--json", action="store_true",
                       help="print one JSON object at the end instead of streaming text")
     chat.add_argument("--preset", metavar="NAME",
@@ -81,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="list saved conversations")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
     add_history_commands(commands, common)
+    add_models_command(commands, common)
     return parser
 
 
@@ -103,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.application import run_gui  # Qt is imported only for the GUI
 
             return run_gui(paths, args.model)
+        if args.command == "models":
+            return _models(paths, args)
         if args.command == "chat":
             return _chat(paths, args)
         if args.command in HISTORY_COMMANDS:
@@ -139,8 +148,11 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
             raise ParleyError(f"There is no conversation {args.conversation}; "
                               "list them with `parley conversations`.")
         settings = _effective_settings(profile, args)
+        model = profile.models.find(args.model) if args.model else resolve_model_path(
+            settings["model_path"])
         engine = LlamaEngine()
-        info = engine.load(args.model or resolve_model_path(settings["model_path"]), settings)
+        with profile.load_marker.loading(model):
+            info = engine.load(LoadRequest(model, settings), lambda _progress: None)
         try:
             turn = start_turn(store, args.conversation, args.message, settings, info.name)
             recorder = ReplyRecorder(store, turn)
@@ -170,6 +182,14 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
     else:
         print()
     return 0
+
+
+def _models(paths: AppPaths, args: argparse.Namespace) -> int:
+    profile = _open(paths)
+    try:
+        return run_models_command(profile, profile.settings, args)
+    finally:
+        profile.close()
 
 
 def _history(paths: AppPaths, args: argparse.Namespace) -> int:

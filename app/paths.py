@@ -57,11 +57,26 @@ class AppPaths:
         return self.config_dir / "window-state.ini"
 
     @property
+    def models_dir(self) -> Path:
+        """Parley's own models folder: downloads and copied models live here."""
+        return self.data_dir / "models"
+
+    @property
+    def model_library_file(self) -> Path:
+        """Models linked from elsewhere, and folder models the user removed from the list."""
+        return self.data_dir / "model-library.json"
+
+    @property
+    def load_marker_file(self) -> Path:
+        """Present only while a model loads: found at start-up, it means the app died loading."""
+        return self.data_dir / "loading-model.json"
+
+    @property
     def log_file(self) -> Path:
         """The rotating application log."""
         return self.log_dir / "parley.log"
 
     def create(self) -> None:
         """Create the directories (not the files). Raises OSError if that is impossible."""
-        for directory in (self.data_dir, self.config_dir, self.cache_dir, self.log_dir):
+        for directory in (self.data_dir, self.config_dir, self.cache_dir, self.log_dir, self.models_dir):
             directory.mkdir(parents=True, exist_ok=True)

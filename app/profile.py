@@ -1,4 +1,4 @@
-"""Opening the user's profile: directories, logging, settings and the conversation store.
+"""Opening the user's profile: directories, logging, settings, models and the conversation store.
 
 The first steps of start-up, shared by the GUI and the headless CLI (no Qt here).
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core.errors import ParleyError
+from app.core.load_marker import LoadMarker
+from app.core.model_library import ModelLibrary
 from app.core.presets import PresetLibrary
 from app.core.settings import Settings, load_settings
 from app.core.store import Store, open_store
@@ -23,7 +25,13 @@ class Profile:
     settings: Settings
     presets: PresetLibrary
     store: Store
+    models: ModelLibrary
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def load_marker(self) -> LoadMarker:
+        """The crash marker held while a model loads."""
+        return LoadMarker(self.paths.load_marker_file)
 
     def close(self) -> None:
         """Close the store."""
@@ -45,11 +53,12 @@ def open_profile(paths: AppPaths) -> Profile:
     warnings: list[str] = []
     settings, settings_warning = load_settings(paths.settings_file)
     presets, presets_warning = PresetLibrary.open(paths.presets_file)
-    for warning in (settings_warning, presets_warning):
+    models = ModelLibrary(paths.models_dir, paths.model_library_file)
+    for warning in (settings_warning, presets_warning, models.warning):
         if warning:
             warnings.append(warning)
     store, store_warning = open_store(paths.database)
     if store_warning:
         warnings.append(store_warning)
     store.mark_interrupted()
-    return Profile(paths, settings, presets, store, warnings)
+    return Profile(paths, settings, presets, store, models, warnings)

@@ -11,8 +11,11 @@ from app.core.generation import (
     FinishReason,
     GenerationRequest,
     GenerationResult,
+    LoadRequest,
     ModelInfo,
 )
+from app.core.load_errors import LoadCancelled
+from app.core.offload import OffloadSupport
 from app.core.settings import Settings
 
 
@@ -24,6 +27,8 @@ class FakeEngine:
     load_delay = 0.0
     title_delay = 0.0
     fail_load: str | None = None
+    load_steps = 4  # progress reports per load, ``load_delay`` apart in all
+    offload = OffloadSupport(False)
 
     def __init__(self) -> None:
         self.requests: list[GenerationRequest] = []  # replies
@@ -31,12 +36,20 @@ class FakeEngine:
         self.loads: list[tuple[Path, Settings]] = []
         self.closed = False
 
-    def load(self, path: Path, settings: Settings) -> ModelInfo:
-        self.loads.append((path, settings))
-        time.sleep(self.load_delay)
+    def load(self, request: LoadRequest, on_progress: Callable[[float], None]) -> ModelInfo:
+        self.loads.append((request.path, request.settings))
+        for step in range(self.load_steps + 1):
+            if request.cancel.is_set():
+                raise LoadCancelled(f"Loading {request.path.name} was cancelled.")
+            on_progress(step / self.load_steps)
+            time.sleep(self.load_delay / self.load_steps)
         if self.fail_load:
             raise ParleyError(self.fail_load)
-        return ModelInfo(str(path), "fake-model.gguf", int(settings["n_ctx"]), 0, False)
+        return ModelInfo(str(request.path), "fake-model.gguf", int(request.settings["n_ctx"]), 0,
+                         self.offload.supported)
+
+    def offload_support(self) -> OffloadSupport:
+        return self.offload
 
     def generate(self, request: GenerationRequest,
                  on_text: Callable[[str], None]) -> GenerationResult:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 
+from app.core.generation import LoadRequest
 from app.core.option import Option
+from app.core.settings import Settings
 
 
 def send(qtbot: Any, session: Any, text: str) -> None:
@@ -30,3 +33,12 @@ def changed_value(o: Option) -> Any:
     end = o.maximum if o.default < o.maximum else o.minimum
     value = o.type((o.default + end) / 2)  # halfway to an end of the range
     return round(value, 2) if o.type is float else value  # as a two-decimal spin box shows it
+
+
+def load_model(path: Path, settings: Settings | None = None) -> Any:
+    """A real LlamaEngine with ``path`` loaded (llama.cpp is imported only when called)."""
+    from app.engine.llama_engine import LlamaEngine
+
+    engine = LlamaEngine()
+    engine.load(LoadRequest(path, settings or Settings()), lambda _progress: None)
+    return engine

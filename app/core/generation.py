@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from app.core.chat_templates import MODEL_TEMPLATE, TemplateChoice
+from app.core.offload import placement_text
+from app.core.settings import Settings
 
 
 class FinishReason(str, enum.Enum):
@@ -52,6 +55,15 @@ class GenerationResult:
     dropped_messages: int = 0
 
 
+@dataclass
+class LoadRequest:
+    """One model to load. ``cancel`` stops the load, set from any thread."""
+
+    path: Path
+    settings: Settings
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What the UI shows about the loaded model."""
@@ -59,6 +71,12 @@ class ModelInfo:
     path: str
     name: str
     n_ctx: int
-    gpu_layers: int
+    gpu_layers: int            # layers llama.cpp really put on the GPU
     gpu_supported: bool
-    note: str | None = None  # e.g. why GPU offload was not used
+    note: str | None = None    # e.g. why GPU offload was not used
+    total_layers: int | None = None
+
+    @property
+    def placement(self) -> str:
+        """Where the model runs: "CPU" or "GPU 33/33 layers"."""
+        return placement_text(self.gpu_layers, self.total_layers)

@@ -70,13 +70,14 @@ OPTIONS: tuple[Option, ...] = (
            _NEXT, _SAMPLING, multiline=True),
     # -- model loading: changing these reloads the model -------------------------------------
     Option("model_path", str, "", "Model file",
-           "Path to a GGUF model; empty means the bundled SmolLM2-135M-Instruct.", _RELOAD, _MODEL),
+           "Path to a GGUF model (pick one above the chat); empty means the bundled "
+           "SmolLM2-135M-Instruct.", _RELOAD, _MODEL),
     Option("n_ctx", int, 4096, "Context length",
            "How many tokens of conversation the model can see at once; more needs more memory.",
            _RELOAD, _MODEL, 256, 131072),
     Option("n_gpu_layers", int, -1, "GPU layers",
-           "Layers offloaded to the GPU when this build has one; all, or 0 for none.",
-           _RELOAD, _MODEL, -1, 1000, special="all"),
+           "Layers offloaded to the GPU: auto fits as many as free video memory holds; 0 keeps "
+           "the model on the CPU.", _RELOAD, _MODEL, -1, 1000, special="auto"),
     Option("n_threads", int, 0, "Threads",
            "CPU threads used while generating; automatic uses the physical cores.",
            _RELOAD, _MODEL, 0, 256, special="automatic"),

@@ -13,7 +13,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -28,11 +27,12 @@ from app.core.generation import (
     FinishReason,
     GenerationRequest,
     GenerationResult,
+    LoadRequest,
     ModelInfo,
 )
-from app.core.settings import Settings
-from app.engine import llama_log
-from app.engine.gguf import check_model_file
+from app.core.offload import OffloadSupport
+from app.engine.gpu import probe_offload
+from app.engine.loading import open_model
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,6 @@ FALLBACK_TEMPLATE = (
     "{{ message['content'] }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
-
-
-class ModelLoadError(ParleyError):
-    """A model could not be loaded; the message says why and what to do."""
 
 
 class GenerationError(ParleyError):
@@ -72,52 +68,33 @@ class LlamaEngine:
 
     # -- loading -----------------------------------------------------------------------------
 
-    def load(self, path: Path, settings: Settings) -> ModelInfo:
-        """Load the model at ``path`` (unloading any previous one); raise ModelLoadError on failure."""
-        check_model_file(path)
+    def load(self, request: LoadRequest, on_progress: Callable[[float], None]) -> ModelInfo:
+        """Load ``request.path`` (unloading any previous model first, so two never share memory);
+        ModelLoadError or LoadCancelled on failure."""
         self.unload()
-        llama_log.install()
-        gpu_supported = bool(llama_cpp.llama_supports_gpu_offload())
-        gpu_layers = int(settings["n_gpu_layers"]) if gpu_supported else 0
+        settings = request.settings
         threads = int(settings["n_threads"]) or default_thread_count()
         params: dict[str, Any] = {
-            "model_path": str(path), "n_ctx": int(settings["n_ctx"]),
+            "model_path": str(request.path), "n_ctx": int(settings["n_ctx"]),
             "n_threads": threads,
             "n_threads_batch": int(settings["n_threads_batch"]) or os.cpu_count() or threads,
             "n_batch": int(settings["n_batch"]), "flash_attn": bool(settings["flash_attn"]),
             "use_mmap": bool(settings["use_mmap"]), "use_mlock": bool(settings["use_mlock"]),
             "verbose": False,
         }
-        note = None
-        try:
-            llama = self._create(params, gpu_layers, path)
-        except ModelLoadError as gpu_error:
-            if gpu_layers == 0:
-                raise
-            log.warning("GPU load failed, retrying on the CPU: %s", gpu_error)
-            llama = self._create(params, 0, path)
-            gpu_layers = 0
-            note = f"GPU offload failed, so the model runs on the CPU: {gpu_error}"
-        self._llama = llama
+        opened = open_model(request, params, on_progress)
+        llama = self._llama = opened.llama
         self._formatters = {}
         self._recurrent = bool(llama_cpp.llama_model_is_recurrent(llama.model)
                                or llama_cpp.llama_model_is_hybrid(llama.model))
-        self.info = ModelInfo(str(path), path.name, llama.n_ctx(), gpu_layers, gpu_supported, note)
-        log.info("loaded %s (n_ctx=%d, gpu_layers=%d)", path, llama.n_ctx(), gpu_layers)
+        self.info = opened.info
+        log.info("loaded %s (n_ctx=%d, %s)", request.path, llama.n_ctx(), self.info.placement)
         return self.info
 
     @staticmethod
-    def _create(params: dict[str, Any], gpu_layers: int, path: Path) -> llama_cpp.Llama:
-        llama_log.clear()
-        try:
-            return llama_cpp.Llama(**params, n_gpu_layers=gpu_layers)
-        except jinja2.TemplateError as exc:
-            raise ModelLoadError(
-                f"The chat template inside {path.name} is broken ({exc}); "
-                "use another model file."
-            ) from exc
-        except (ValueError, RuntimeError, OSError, MemoryError) as exc:
-            raise ModelLoadError(_explain_load_failure(path, exc)) from exc
+    def offload_support() -> OffloadSupport:
+        """Whether this llama.cpp build can offload, and the GPUs it sees now."""
+        return probe_offload()
 
     def unload(self) -> None:
         """Free the model, if one is loaded."""
@@ -278,12 +255,3 @@ def _chat_formatter(llama: llama_cpp.Llama, source: str | None) -> Jinja2ChatFor
         raise GenerationError(f"The chat template {whose} is broken ({exc}); "
                               "choose another chat template in Settings.") from exc
 
-
-def _explain_load_failure(path: Path, exc: BaseException) -> str:
-    detail = llama_log.first_error() or str(exc)
-    lowered = detail.lower()
-    if isinstance(exc, MemoryError) or "memory" in lowered or "alloc" in lowered:
-        return (f"There is not enough memory to load {path.name}; close other programs, "
-                "lower the context length, or choose a smaller model.")
-    return (f"llama.cpp could not load {path.name} ({detail.strip()}); the file may be damaged "
-            "or need a newer Parley, so try downloading it again.")

@@ -19,7 +19,8 @@ log = logging.getLogger("llama.cpp")
 _LEVELS = {0: logging.INFO, 1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING,
            4: logging.ERROR}
 _CONTINUATION = 5
-_recent: deque[tuple[int, str]] = deque(maxlen=200)
+_recent: deque[tuple[int, str]] = deque(maxlen=400)  # INFO and above: debug lines would crowd out
+_OFFLOADED = re.compile(r"offloaded (\d+)/(\d+) layers to GPU")
 _last_level = logging.INFO
 
 
@@ -29,8 +30,9 @@ def _on_log(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
     level_no = _last_level if level == _CONTINUATION else _LEVELS.get(level, logging.INFO)
     _last_level = level_no
     message = text.decode("utf-8", errors="replace").rstrip()
-    if message:
+    if message and level_no >= logging.INFO:
         _recent.append((level_no, message))
+    if message:
         # llama.cpp is chatty at INFO; keep that out of the user's log unless debugging.
         log.log(level_no if level_no >= logging.WARNING else logging.DEBUG, message)
 
@@ -46,6 +48,22 @@ def first_error() -> str | None:
         if level_no >= logging.ERROR:
             return re.sub(r"^\w+: ", "", message)
     return None
+
+
+def offloaded_layers() -> tuple[int, int] | None:
+    """(layers on the GPU, offloadable layers) as llama.cpp reported them for the last load.
+
+    GPU builds log this line; CPU-only builds do not, which means no layer was offloaded.
+    """
+    for _level_no, message in reversed(_recent):
+        if match := _OFFLOADED.search(message):
+            return int(match.group(1)), int(match.group(2))
+    return None
+
+
+def lines() -> list[str]:
+    """Every remembered line (INFO and above) since ``clear()``, oldest first."""
+    return [message for _level_no, message in _recent]
 
 
 def clear() -> None:

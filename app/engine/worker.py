@@ -2,8 +2,9 @@
 
 The controller talks to it only through queued signals; it answers with signals. It creates,
 uses and closes its engine on that thread, so the GUI thread never calls llama.cpp.
-Stopping a reply is the request's own ``cancel`` flag, set directly from the GUI thread,
-because the worker's event loop is busy while it generates.
+Stopping a reply or a load is the request's own ``cancel`` flag, set directly from the GUI
+thread, because the worker's event loop is busy while it generates or loads. Each load holds
+the profile's crash marker (``LoadMarker``), so a native crash mid-load is known next time.
 
 Modules are never imported on the worker thread: PySide6's import hook is not thread-safe
 (importing numpy there crashed the interpreter), so the engine factory is imported by the
@@ -14,14 +15,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
+from contextlib import nullcontext
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.errors import ParleyError, user_message
-from app.core.generation import GenerationRequest, GenerationResult, ModelInfo
-from app.core.settings import Settings
+from app.core.generation import GenerationRequest, GenerationResult, LoadRequest, ModelInfo
+from app.core.load_errors import LoadCancelled
+from app.core.load_marker import LoadMarker
+from app.core.offload import OffloadSupport
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,8 @@ log = logging.getLogger(__name__)
 class Engine(Protocol):
     """What the worker needs from an engine (the real one, or a fake in UI tests)."""
 
-    def load(self, path: Path, settings: Settings) -> ModelInfo: ...
+    def load(self, request: LoadRequest, on_progress: Callable[[float], None]) -> ModelInfo: ...
+    def offload_support(self) -> OffloadSupport: ...
     def generate(self, request: GenerationRequest,
                  on_text: Callable[[str], None]) -> GenerationResult: ...
     def close(self) -> None: ...
@@ -38,35 +42,69 @@ class Engine(Protocol):
 class EngineWorker(QObject):
     """Owns one engine on the thread it was moved to."""
 
-    loadStarted = Signal(str)            # model file name
-    loadFinished = Signal(object)        # ModelInfo
-    loadFailed = Signal(str)             # one sentence
+    loadStarted = Signal(object)         # LoadRequest
+    loadProgressed = Signal(object, float)  # LoadRequest, 0..1 from llama.cpp's own callback
+    loadFinished = Signal(object, object)   # LoadRequest, ModelInfo
+    loadFailed = Signal(object, str)     # LoadRequest, one sentence
+    loadCancelled = Signal(object)       # LoadRequest
+    offloadProbed = Signal(object)       # OffloadSupport
     textStreamed = Signal(int, str)      # request id, new text
     generationFinished = Signal(int, object)  # request id, GenerationResult
     generationFailed = Signal(int, str)  # request id, one sentence
     closed = Signal()
 
-    def __init__(self, engine_factory: Callable[[], Engine]) -> None:
+    def __init__(self, engine_factory: Callable[[], Engine], marker: LoadMarker | None = None) -> None:
         super().__init__()
         self._engine_factory = engine_factory
+        self._marker = marker
         self._engine: Engine | None = None
         self._model_ready = False
 
-    @Slot(object, object)
-    def load(self, path: Path, settings: Settings) -> None:
-        """Load ``path`` with ``settings`` (replacing any loaded model)."""
-        self.loadStarted.emit(path.name)
-        self._model_ready = False
-        try:
-            if self._engine is None:
-                self._engine = self._engine_factory()
-            info = self._engine.load(path, settings)
-            self._model_ready = True
-        except Exception as exc:  # every failure becomes a sentence; the app keeps running
-            log.exception("loading %s failed", path)
-            self.loadFailed.emit(user_message(exc))
+    @Slot(object)
+    def load(self, request: LoadRequest) -> None:
+        """Load ``request.path`` (replacing any loaded model), unless it was cancelled."""
+        if request.cancel.is_set():
+            self.loadCancelled.emit(request)  # superseded while it waited in the queue
             return
-        self.loadFinished.emit(info)
+        self.loadStarted.emit(request)
+        self._model_ready = False
+        last_percent = -1
+
+        def progress(fraction: float) -> None:
+            nonlocal last_percent
+            if int(fraction * 100) != last_percent:  # at most 101 signals per load
+                last_percent = int(fraction * 100)
+                self.loadProgressed.emit(request, fraction)
+
+        try:
+            engine = self._ensure_engine()
+            with self._marker.loading(request.path) if self._marker else nullcontext():
+                info = engine.load(request, progress)
+            self._model_ready = True
+        except LoadCancelled:
+            self.loadCancelled.emit(request)
+            return
+        except Exception as exc:  # every failure becomes a sentence; the app keeps running
+            log.warning("loading %s failed: %s", request.path, exc,
+                        exc_info=not isinstance(exc, ParleyError))
+            self.loadFailed.emit(request, user_message(exc))
+            return
+        self.loadFinished.emit(request, info)
+
+    @Slot()
+    def probe(self) -> None:
+        """Report whether this llama.cpp build can offload, and the GPUs it sees now."""
+        try:
+            support = self._ensure_engine().offload_support()
+        except Exception:  # a broken driver must not stop the app: report no GPU
+            log.exception("probing GPU offload failed")
+            support = OffloadSupport(False)
+        self.offloadProbed.emit(support)
+
+    def _ensure_engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._engine_factory()
+        return self._engine
 
     @Slot(int, object)
     def generate(self, request_id: int, request: GenerationRequest) -> None:

@@ -5,7 +5,8 @@ runs. Streamed text arrives from the worker as queued signals; it is coalesced (
 update per frame) and saved by a ReplyRecorder at least every half second.
 
 Settings come from ``SettingScopes`` (defaults plus the open conversation's overrides); a
-``ModelLoader`` reloads the model when the values it is loaded with change.
+``ModelLoader`` reloads the model when the values it is loaded with change. Each conversation
+remembers its model as its own ``model_path`` value, so opening it switches to that model.
 
 History is a tree (see ``core/tree.py``): sending continues the shown branch, editing adds a
 sibling user message, regenerating adds a sibling reply, and "alternatives per reply" queues
@@ -25,6 +26,8 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from app.core.errors import ParleyError
 from app.core.generation import GenerationResult, ModelInfo
+from app.core.load_marker import LoadMarker
+from app.core.model_library import ModelLibrary
 from app.core.models import ConversationSummary, Message, MessageStatus, Role, SearchHit
 from app.core.presets import Preset, PresetLibrary
 from app.core.scopes import Scope, SettingScopes
@@ -35,6 +38,7 @@ from app.core.tree import BranchItem
 from app.core.turn import Turn, continue_reply, start_reply, start_turn
 from app.engine.worker import EngineWorker
 from app.ui.model_loader import ModelLoader
+from app.ui.model_manager import ModelManager
 from app.ui.reply_stream import Reply, ReplyStream
 from app.ui.title_maker import TitleMaker
 
@@ -57,15 +61,13 @@ class ChatController(QObject):
     replyStreamed = Signal(int, str)        # message id, whole text so far
     busyChanged = Signal(bool)
     settingsChanged = Signal()              # defaults, overrides or the open conversation changed
-    loadingChanged = Signal(bool)           # a model is being loaded
-    modelStatusChanged = Signal(str)
     speedChanged = Signal(str)
     errorOccurred = Signal(str)
 
     _shutdownRequested = Signal()  # to the worker (queued: it lives on its own thread)
 
     def __init__(self, store: Store, scopes: SettingScopes, presets: PresetLibrary,
-                 worker: EngineWorker) -> None:
+                 worker: EngineWorker, models: ModelLibrary, marker: LoadMarker | None = None) -> None:
         super().__init__()
         self.store = store
         self.scopes = scopes
@@ -89,10 +91,10 @@ class ChatController(QObject):
         self.replies.failed.connect(self._on_failed)
         self.replies.lost.connect(self._on_lost)
         self.loader = ModelLoader(worker, lambda: self.settings,
-                                  lambda: not self.busy and not self._closed)
-        self.loader.loadingChanged.connect(self.loadingChanged)
-        self.loader.statusChanged.connect(self.modelStatusChanged)
+                                  lambda: not self.busy and not self._closed, marker)
         self.loader.problem.connect(self.errorOccurred)
+        self.library = ModelManager(models, self._model_in_use)
+        self.library.problem.connect(self.errorOccurred)
         self.titles = TitleMaker(worker, request_ids)
         self.titles.titled.connect(self._on_titled)
 
@@ -172,9 +174,35 @@ class ChatController(QObject):
         """The loaded model, or None while none is loaded."""
         return self.loader.info
 
+    def start_model(self, model: Path | None = None) -> None:
+        """At start-up: load ``model`` (or the one the settings name), unless the app died
+        loading it last time; the GUI stays usable meanwhile."""
+        self.loader.start(model)
+
     def load_model(self, model: Path | None = None) -> None:
-        """Load ``model`` (or the one the settings name); the GUI stays usable meanwhile."""
+        """Load ``model`` (or the one the settings name) now, because the user asked."""
         self.loader.load(model)
+
+    def choose_model(self, path: Path) -> None:
+        """Switch to the model at ``path`` (the previous one is unloaded): the open chat keeps
+        it, and new chats start with it."""
+        values = {"model_path": self._model_setting(path)}
+        self.scopes.set_values(Scope.DEFAULTS, values)
+        self.scopes.set_values(Scope.CONVERSATION, values)
+        self.loader.override = None
+        self.settingsChanged.emit()
+        if self.busy:
+            self.loader.check_soon()  # after the reply: check_now runs when it ends
+        else:
+            self.loader.load()
+
+    def _model_setting(self, path: Path) -> str:
+        """The ``model_path`` value for ``path``: empty for the bundled default."""
+        return "" if path == self.library.library.bundled_path() else str(path)
+
+    def _model_in_use(self) -> Path | None:
+        info = self.loader.info
+        return Path(info.path) if info else None
 
     # -- conversations -----------------------------------------------------------------------
 
@@ -359,7 +387,7 @@ class ChatController(QObject):
         started = self._run(
             store, settings,
             lambda: start_turn(store, self.current_conversation_id, text, settings,
-                               self.loader.model_name, self.scopes.new_chat_overrides(),
+                               self.loader.model_name, self._new_chat_overrides(),
                                replacing=replacing),
             alternatives_left=list(range(1, int(settings["alternatives"]))),
             new_conversation=created)
@@ -417,6 +445,13 @@ class ChatController(QObject):
         if conversation_id == self.current_conversation_id:
             self.conversationRenamed.emit(self.title_of(conversation_id) or "")
 
+    def _new_chat_overrides(self) -> dict[str, Any]:
+        """A new chat's own settings: its draft, and the model it starts with (so it keeps
+        that model when the default changes later)."""
+        model = self.loader.requested_path
+        stamp = {"model_path": self._model_setting(model)} if model else {}
+        return {**stamp, **self.scopes.new_chat_overrides()}
+
     def _on_failed(self, reply: Reply, message: Message, reason: str) -> None:
         self.messageUpdated.emit(message)
         self._idle()
@@ -446,6 +481,8 @@ class ChatController(QObject):
         if self._closed:
             return
         self._closed = True  # first: nothing below may start a reply or a model load
+        self.loader.cancel()
+        self.library.cancel_downloads()
         self._stop_now()
         self.titles.cancel_all()
         self.replies.closed = True

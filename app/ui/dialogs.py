@@ -27,6 +27,17 @@ def confirm(parent: QWidget | None, title: str, question: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def choose(parent: QWidget | None, title: str, question: str, choices: list[str]) -> int | None:
+    """Ask which of ``choices`` to do (or Cancel, the default); the index chosen, or None."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.Cancel,
+                      parent)
+    buttons = [box.addButton(text, QMessageBox.ButtonRole.AcceptRole) for text in choices]
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return next((index for index, button in enumerate(buttons) if button is clicked), None)
+
+
 def ask_text(parent: QWidget | None, title: str, label: str, text: str) -> str | None:
     """Ask for one line of text; None if cancelled."""
     value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)

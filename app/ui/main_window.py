@@ -6,13 +6,12 @@ It holds widgets only; every action goes through the ChatController.
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -23,6 +22,10 @@ from app import APP_NAME
 from app.core.tree import BranchItem
 from app.ui.composer import Composer
 from app.ui.controller import ChatController
+from app.ui.model_files import dropped_models
+from app.ui.model_picker import ModelPicker
+from app.ui.model_status import ModelStatus
+from app.ui.models_dialog import ModelsDialog
 from app.ui.search_dialog import SearchDialog
 from app.ui.settings_panel import SettingsPanel
 from app.ui.sidebar import Sidebar
@@ -82,18 +85,14 @@ class MainWindow(QMainWindow):
         self.send_button = QPushButton("Send")
         self.send_button.clicked.connect(self._on_send_button)
 
-        self.model_label = QLabel("Starting…")
+        self.model_picker = ModelPicker(controller)
+        self.models_dialog = ModelsDialog(controller, self)
+        self.model_status = ModelStatus(controller.loader)
         self.speed_label = QLabel()
-        for label in (self.model_label, self.speed_label):
-            label.setTextFormat(Qt.TextFormat.PlainText)
-        self.loading_bar = QProgressBar()
-        self.loading_bar.setRange(0, 0)  # indeterminate: llama.cpp reports no progress here
-        self.loading_bar.setMaximumWidth(120)
-        self.loading_bar.setAccessibleName("Loading the model")
-        self.loading_bar.hide()
-        self.statusBar().addWidget(self.loading_bar)
-        self.statusBar().addWidget(self.model_label, 1)
+        self.speed_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addWidget(self.model_status, 1)
         self.statusBar().addPermanentWidget(self.speed_label)
+        self.setAcceptDrops(True)  # drop .gguf files to add them to the library
 
         self._build_layout()
         self._build_menus()
@@ -112,6 +111,14 @@ class MainWindow(QMainWindow):
         chat = QWidget()
         chat_layout = QVBoxLayout(chat)
         chat_layout.setContentsMargins(0, 6, 6, 6)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_picker)
+        manage = QPushButton("Models…")
+        manage.setToolTip("Add, download, inspect and remove models")
+        manage.clicked.connect(self.models_dialog.open_library)
+        model_row.addWidget(manage)
+        model_row.addStretch(1)
+        chat_layout.addLayout(model_row)
         chat_layout.addWidget(self.temporary_banner)
         chat_layout.addWidget(self.transcript, 1)
         chat_layout.addWidget(self.undo_bar)
@@ -146,6 +153,10 @@ class MainWindow(QMainWindow):
         export_all.addAction("As Markdown…", lambda: self.transfers.export_all("md"))
         export_all.addAction("As JSON (everything)…", lambda: self.transfers.export_all("json"))
         chats.addAction("Export rated replies for fine-tuning…", self.transfers.export_preferences)
+        models = self.menuBar().addMenu("&Models")
+        models.addAction("Manage models…", QKeySequence("Ctrl+M"), self.models_dialog.open_library)
+        models.addAction("Download a model…", self.models_dialog.open_download)
+        models.addAction("Cancel loading", self.controller.loader.cancel)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.settings_action)
         view.addAction(self.sidebar.trash_button.text(), self.sidebar.trash_button.toggle)
@@ -163,8 +174,6 @@ class MainWindow(QMainWindow):
         controller.conversationsChanged.connect(lambda _: self._show_title(
             controller.title_of(controller.current_conversation_id)))
         controller.busyChanged.connect(self._on_busy)
-        controller.modelStatusChanged.connect(self.model_label.setText)
-        controller.loadingChanged.connect(self.loading_bar.setVisible)
         controller.speedChanged.connect(self.speed_label.setText)
         controller.errorOccurred.connect(self.show_error)
         controller.movedToTrash.connect(self._offer_undo)
@@ -264,6 +273,16 @@ class MainWindow(QMainWindow):
         current = None if self.controller.is_temporary else self.controller.current_conversation_id
         self._state.setValue("conversation/last", "" if current is None else current)
         self._state.sync()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_models(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_models(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.controller.library.add(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.search_dialog.hide()

@@ -1,9 +1,16 @@
-"""Keeps the model loaded in the engine worker in step with the settings.
+"""Keeps the model loaded in the engine worker in step with the settings, and reports loading.
 
 The loader asks the worker (a queued signal) to load the model file and loading values the
 effective settings name. After a settings change it checks again after ``RELOAD_DELAY_MS``,
 so a spin box being scrolled does not queue ten reloads, and never while a reply is being
 generated: the controller calls ``check_now`` when the reply ends.
+
+Each load is a ``LoadRequest`` whose cancel flag the GUI sets directly: Cancel, a newer
+request, and shutdown all use it. Progress comes from llama.cpp's own callback.
+
+Start-up honours the crash marker: when the app died loading a model last time, that model is
+not loaded automatically (not even when a setting or conversation asks for it) until the user
+chooses it explicitly.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError
-from app.core.generation import ModelInfo
+from app.core.generation import LoadRequest, ModelInfo
+from app.core.load_marker import LoadMarker
+from app.core.offload import OffloadSupport
 from app.core.settings import Settings
 from app.engine.worker import EngineWorker
 
@@ -26,33 +35,82 @@ class ModelLoader(QObject):
     """Requests loads from the worker and reports what is loaded."""
 
     loadingChanged = Signal(bool)  # a model is being loaded
+    progressChanged = Signal(int)  # percent of the current load, from llama.cpp
     statusChanged = Signal(str)    # one line for the status bar
+    loaded = Signal(object)        # ModelInfo, or None when no model is loaded
     problem = Signal(str)          # one sentence for the user
+    offloadProbed = Signal(object)  # OffloadSupport
 
-    _loadRequested = Signal(object, object)  # path, Settings (to the worker's thread)
+    _loadRequested = Signal(object)  # LoadRequest (to the worker's thread)
+    _probeRequested = Signal()
 
     def __init__(self, worker: EngineWorker, settings: Callable[[], Settings],
-                 may_reload: Callable[[], bool]) -> None:
+                 may_reload: Callable[[], bool], marker: LoadMarker | None = None) -> None:
         super().__init__()
         self._settings = settings
         self._may_reload = may_reload
+        self._marker = marker
         self.info: ModelInfo | None = None
+        self.offload = OffloadSupport(False)
         self.override: Path | None = None  # --model: this session only
         self.model_name = ""
+        self._current: LoadRequest | None = None  # the newest request, until it ends
         self._requested: tuple[Path, Settings] | None = None
+        self._held: Path | None = None  # the model the app died loading: only loaded on request
         self._started = False  # load() was called: from now on, follow the settings
         self._loadRequested.connect(worker.load)
+        self._probeRequested.connect(worker.probe)
         worker.loadStarted.connect(self._on_started)
+        worker.loadProgressed.connect(self._on_progress)
         worker.loadFinished.connect(self._on_finished)
         worker.loadFailed.connect(self._on_failed)
+        worker.loadCancelled.connect(self._on_cancelled)
+        worker.offloadProbed.connect(self._on_probed)
         self._timer = QTimer(self, singleShot=True, interval=RELOAD_DELAY_MS)
         self._timer.timeout.connect(self.check_now)
 
-    def load(self, model: Path | None = None) -> None:
-        """Load ``model`` (or the one the settings name); ParleyError if it cannot be found."""
+    @property
+    def loading(self) -> bool:
+        """Whether a load is requested or under way."""
+        return self._current is not None
+
+    @property
+    def requested_path(self) -> Path | None:
+        """The model file loaded or being loaded (or held back after a crash)."""
+        return self._requested[0] if self._requested else None
+
+    def start(self, model: Path | None = None) -> None:
+        """The first load at start-up: ``model`` or the one the settings name, unless the app
+        died loading it last time. ParleyError if it cannot be found."""
         self.override = model
         self._started = True
+        wanted = self._wanted()
+        crashed = self._marker.left_over() if self._marker else None
+        if crashed is not None and self._marker is not None:
+            self._held = wanted[0]
+            self._requested = wanted
+            self.model_name = wanted[0].name
+            self.statusChanged.emit("No model loaded")
+            self.problem.emit(self._marker.crash_message(crashed))
+            return
+        self._request(wanted)
+
+    def load(self, model: Path | None = None) -> None:
+        """Load ``model`` (or the one the settings name) because the user asked for it."""
+        if model is not None:
+            self.override = model
+        self._started = True
+        self._held = None
         self._request(self._wanted())
+
+    def cancel(self) -> None:
+        """Stop the load under way (the app then has no model until one is chosen)."""
+        if self._current is not None:
+            self._current.cancel.set()
+
+    def probe(self) -> None:
+        """Ask the worker what this llama.cpp build can offload to (answered by offloadProbed)."""
+        self._probeRequested.emit()
 
     def check_soon(self) -> None:
         """Check for changed loading values after a short pause."""
@@ -67,7 +125,7 @@ class ModelLoader(QObject):
         except ParleyError as exc:
             self.problem.emit(str(exc))
             return
-        if wanted != self._requested:
+        if wanted != self._requested and wanted[0] != self._held:
             self._request(wanted)
 
     def _wanted(self) -> tuple[Path, Settings]:
@@ -76,25 +134,57 @@ class ModelLoader(QObject):
         return path, Settings(settings.load_values())
 
     def _request(self, wanted: tuple[Path, Settings]) -> None:
+        self.cancel()  # a newer choice replaces a load still under way
         self._requested = wanted
         self.model_name = wanted[0].name
-        self._loadRequested.emit(*wanted)
+        self._current = LoadRequest(*wanted)
+        self._loadRequested.emit(self._current)
 
-    def _on_started(self, name: str) -> None:
+    # -- the worker's answers (stale ones, from superseded requests, are ignored) -------------
+
+    def _on_started(self, request: LoadRequest) -> None:
+        if request is not self._current:
+            return
+        self.info = None
+        self.loaded.emit(None)
         self.loadingChanged.emit(True)
-        self.statusChanged.emit(f"Loading {name}…")
+        self.progressChanged.emit(0)
+        self.statusChanged.emit(f"Loading {request.path.name}…")
 
-    def _on_finished(self, info: ModelInfo) -> None:
+    def _on_progress(self, request: LoadRequest, fraction: float) -> None:
+        if request is self._current:
+            self.progressChanged.emit(round(fraction * 100))
+
+    def _on_finished(self, request: LoadRequest, info: ModelInfo) -> None:
+        if request is not self._current:
+            return
+        self._current = None
         self.info = info
         self.model_name = info.name
         self.loadingChanged.emit(False)
-        device = f"GPU ({info.gpu_layers} layers)" if info.gpu_layers else "CPU"
-        self.statusChanged.emit(f"{info.name} · {device} · context {info.n_ctx}")
+        self.statusChanged.emit(f"{info.name} · {info.placement} · context {info.n_ctx:,}")
+        self.loaded.emit(info)
         if info.note:
             self.problem.emit(info.note)
+        self.probe()  # free video memory changed
 
-    def _on_failed(self, reason: str) -> None:
+    def _on_failed(self, request: LoadRequest, reason: str) -> None:
+        if request is not self._current:
+            return
+        self._end_without_model("No model loaded")
+        self.problem.emit(reason)
+
+    def _on_cancelled(self, request: LoadRequest) -> None:
+        if request is self._current:
+            self._end_without_model("No model loaded: loading was cancelled")
+
+    def _end_without_model(self, status: str) -> None:
+        self._current = None
         self.info = None
         self.loadingChanged.emit(False)
-        self.statusChanged.emit("No model loaded")
-        self.problem.emit(reason)
+        self.statusChanged.emit(status)
+        self.loaded.emit(None)
+
+    def _on_probed(self, support: OffloadSupport) -> None:
+        self.offload = support
+        self.offloadProbed.emit(support)

@@ -84,7 +84,7 @@ def test_corrupt_model_file_exits_with_a_reason(tmp_path: Path, data_dir: Path,
     damaged.write_bytes(model_path.read_bytes()[:4096])
     result = parley("chat", "--data-dir", data_dir, "--model", damaged, "hello")
     assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and "could not load damaged.gguf" in result.stderr
+    assert result.stderr.count("\n") == 1 and "damaged.gguf is truncated" in result.stderr
 
 
 def test_damaged_database_is_kept_and_replaced(data_dir: Path) -> None:

@@ -36,7 +36,7 @@ def send_until_streaming(qtbot, session, text: str, min_chars: int, attempts: in
 
 def test_chat_stop_and_reopen_with_the_real_model(open_session, qtbot) -> None:
     session = open_session(LlamaEngine, model=None)  # None: the bundled default is selected
-    assert "SmolLM2-135M-Instruct" in session.window.model_label.text()
+    assert "SmolLM2-135M-Instruct" in session.window.model_status.label.text()
 
     streamed: list[str] = []
     session.controller.replyStreamed.connect(lambda _id, text: streamed.append(text))
@@ -97,7 +97,7 @@ def test_a_fixed_seed_reproduces_the_reply_and_a_load_change_reloads(open_sessio
     session.window.settings_panel.rows["n_ctx"].editor.widget.setValue(2048)
     qtbot.waitUntil(lambda: controller.model_info is not None and controller.model_info.n_ctx == 2048,
                     timeout=60_000)
-    assert "context 2048" in session.window.model_label.text()
+    assert "CPU · context 2,048" in session.window.model_status.label.text()
 
 
 class PromptRecordingEngine(LlamaEngine):

@@ -9,16 +9,17 @@ import pytest
 
 from app.core.chat_templates import choose_template
 from app.core.generation import ChatMessage, FinishReason, GenerationRequest
+from app.core.gguf_header import ModelFileError
 from app.core.settings import Settings
-from app.engine.llama_engine import LlamaEngine, ModelLoadError
+from app.engine.llama_engine import LlamaEngine
+from tests.helpers import load_model
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def engine(model_path: Path):
-    engine = LlamaEngine()
-    engine.load(model_path, Settings({"n_ctx": 2048}))
+    engine = load_model(model_path, Settings({"n_ctx": 2048}))
     yield engine
     engine.close()
 
@@ -80,8 +81,7 @@ def test_cancel_before_start_stops_during_prompt_processing(engine: LlamaEngine)
 
 
 def test_long_history_is_fitted_into_the_window(model_path: Path) -> None:
-    engine = LlamaEngine()
-    engine.load(model_path, Settings({"n_ctx": 256}))
+    engine = load_model(model_path, Settings({"n_ctx": 256}))
     history = [ChatMessage("system", "Be brief."), ChatMessage("user", "Hi")]
     for turn in range(20):
         history += [ChatMessage("assistant", f"Answer number {turn} " * 5),
@@ -96,8 +96,8 @@ def test_long_history_is_fitted_into_the_window(model_path: Path) -> None:
 def test_a_damaged_model_gives_a_reason_not_a_crash(tmp_path: Path, model_path: Path) -> None:
     damaged = tmp_path / "damaged.gguf"
     damaged.write_bytes(model_path.read_bytes()[:5000])
-    with pytest.raises(ModelLoadError, match=r"could not load damaged\.gguf"):
-        LlamaEngine().load(damaged, Settings())
+    with pytest.raises(ModelFileError, match=r"damaged\.gguf is truncated"):
+        load_model(damaged, Settings())
 
 
 def sampled(text: str, **settings: object) -> GenerationRequest:
@@ -137,8 +137,7 @@ def test_a_named_template_changes_the_prompt(engine: LlamaEngine) -> None:
 
 
 def test_load_options_reach_llama_cpp(model_path: Path) -> None:
-    engine = LlamaEngine()
-    engine.load(model_path, Settings({"n_ctx": 1024, "n_batch": 64, "n_threads": 1,
+    engine = load_model(model_path, Settings({"n_ctx": 1024, "n_batch": 64, "n_threads": 1,
                                       "n_threads_batch": 2, "flash_attn": True,
                                       "use_mmap": False}))
     try:

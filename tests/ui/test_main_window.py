@@ -76,7 +76,7 @@ def test_load_failure_is_one_sentence_and_the_app_stays_usable(open_session, qtb
                            wait_for_model=False)
     qtbot.waitUntil(lambda: session.window.error_banner.isVisible(), timeout=10_000)
     assert session.window.error_banner.text() == "The model file is broken; pick another."
-    assert session.window.model_label.text() == "No model loaded"
+    assert session.window.model_status.label.text() == "No model loaded"
     send(qtbot, session, "Anyone there?")
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
     reply = session.profile.store.messages(session.controller.current_conversation_id)[-1]

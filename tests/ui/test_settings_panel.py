@@ -183,12 +183,13 @@ def test_a_load_option_reloads_the_model_without_blocking_the_gui(open_session, 
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start()
     window.settings_panel.rows["n_ctx"].editor.widget.setValue(2048)
-    qtbot.waitUntil(window.loading_bar.isVisible, timeout=5_000)
-    assert "Loading" in window.model_label.text()
-    qtbot.waitUntil(lambda: controller.model_info.n_ctx == 2048, timeout=10_000)
+    qtbot.waitUntil(window.model_status.progress.isVisible, timeout=5_000)
+    assert "Loading" in window.model_status.label.text()
+    qtbot.waitUntil(lambda: controller.model_info is not None and controller.model_info.n_ctx == 2048,
+                    timeout=10_000)
     timer.stop()
     assert len(ticks) > 20  # the event loop kept running through a one-second load
-    assert not window.loading_bar.isVisible()
+    assert not window.model_status.progress.isVisible()
     assert [settings["n_ctx"] for _, settings in engine.loads] == [4096, 2048]
 
 

@@ -1,0 +1,137 @@
+"""Opening a model in llama.cpp: checked first, with progress, cancel, GPU fallback and reasons.
+
+Order of a load:
+1. the GGUF header is validated in Python (``read_header``), so corrupt or hostile headers
+   never reach native code, and the model's chat template is compiled in the same sandbox
+   the engine renders with;
+2. the GPU layers are planned from free video memory (``plan_gpu_layers``);
+3. ``llama_cpp.Llama`` is created with llama.cpp's own progress callback reporting, and
+   aborting the load when the request's cancel flag is set;
+4. a failure on the GPU is retried with fewer layers, then on the CPU (``load_with_fallback``);
+5. the layers llama.cpp really offloaded are read back from its log, so the status shows the
+   truth rather than the request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+import llama_cpp
+import llama_cpp.llama_cpp as llama_native
+
+from app.core.chat_templates import sandbox
+from app.core.generation import LoadRequest, ModelInfo
+from app.core.gguf_header import GgufHeader, check_model_file
+from app.core.load_errors import LoadCancelled, broken_template, load_failure
+from app.core.memory import available_ram, estimate_memory, fit_warning
+from app.core.offload import AUTO, OffloadSupport, load_with_fallback, plan_gpu_layers
+from app.engine import llama_log
+from app.engine.gpu import probe_offload
+
+ProgressReport = Callable[[float], None]
+
+# llama-cpp-python builds llama_model_params inside Llama() without a way to pass a progress
+# callback, so the default-params factory it calls is wrapped for the duration of one load.
+_params_factory_lock = threading.Lock()
+
+
+@dataclass
+class OpenedModel:
+    """A loaded ``Llama`` and what the user is told about it."""
+
+    llama: llama_cpp.Llama
+    info: ModelInfo
+
+
+def open_model(request: LoadRequest, params: dict[str, Any], on_progress: ProgressReport,
+               support: OffloadSupport | None = None) -> OpenedModel:
+    """Load ``request.path`` with llama.cpp ``params``; ModelLoadError or LoadCancelled if not."""
+    path = request.path
+    header = check_model_file(path)
+    if request.cancel.is_set():
+        raise LoadCancelled(f"Loading {path.name} was cancelled.")
+    check_model_template(header)
+    llama_log.install()
+    support = support or probe_offload()
+    estimate = estimate_memory(header, int(params["n_ctx"]), int(params["n_batch"]))
+    plan = plan_gpu_layers(int(request.settings["n_gpu_layers"]), support, estimate)
+
+    def attempt(layers: int) -> llama_cpp.Llama:
+        return _create(request, params, layers, on_progress)
+
+    llama, asked, note = load_with_fallback(attempt, plan)
+    on_gpu = _offloaded(asked, plan.total, support)
+    warning = fit_warning(path.name, estimate, available_ram(),
+                          support.free_bytes if support.usable else 0)
+    notes = [text for text in (note, warning) if text]
+    info = ModelInfo(str(path), path.name, llama.n_ctx(), on_gpu, support.supported,
+                     " ".join(notes) or None, plan.total)
+    return OpenedModel(llama, info)
+
+
+def check_model_template(header: GgufHeader) -> None:
+    """Compile the model's own chat template, as llama-cpp-python will while loading."""
+    if header.chat_template is None:
+        return
+    try:
+        sandbox().from_string(header.chat_template)
+    except jinja2.TemplateError as exc:
+        raise broken_template(header.path.name, str(exc)) from None
+
+
+def _create(request: LoadRequest, params: dict[str, Any], layers: int,
+            on_progress: ProgressReport) -> llama_cpp.Llama:
+    """One attempt at ``Llama()`` with ``layers`` on the GPU."""
+    llama_log.clear()
+    name = request.path.name
+
+    def report(progress: float) -> bool:
+        on_progress(progress)
+        return not request.cancel.is_set()
+
+    try:
+        with _reporting_progress(report):
+            return llama_cpp.Llama(**params, n_gpu_layers=layers)
+    except jinja2.TemplateError as exc:
+        raise broken_template(name, str(exc)) from exc
+    except MemoryError as exc:
+        raise load_failure(name, "", out_of_memory=True) from exc
+    except (ValueError, RuntimeError, OSError) as exc:
+        if request.cancel.is_set():
+            raise LoadCancelled(f"Loading {name} was cancelled.") from None
+        raise load_failure(name, llama_log.first_error() or str(exc)) from exc
+
+
+@contextmanager
+def _reporting_progress(report: Callable[[float], bool]) -> Iterator[None]:
+    """Make the next ``Llama()`` report load progress to ``report`` (False aborts the load)."""
+    callback = llama_native.llama_progress_callback(lambda progress, _data: bool(report(progress)))
+    original = llama_native.llama_model_default_params
+
+    def params_with_progress() -> llama_native.llama_model_params:
+        model_params = original()
+        model_params.progress_callback = callback
+        return model_params
+
+    with _params_factory_lock:
+        llama_native.llama_model_default_params = params_with_progress
+        try:
+            yield
+        finally:
+            llama_native.llama_model_default_params = original
+
+
+def _offloaded(asked: int, total: int | None, support: OffloadSupport) -> int:
+    """Layers really on the GPU: llama.cpp's own count when it logged one."""
+    reported = llama_log.offloaded_layers()
+    if reported is not None:
+        return reported[0]
+    if not support.usable or asked == 0:
+        return 0
+    return (total or 0) if asked == AUTO else asked
+

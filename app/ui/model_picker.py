@@ -1,0 +1,60 @@
+"""The model picker above the chat: one click switches the open chat to another model.
+
+It lists the library (bundled default, models folder, linked files) and shows the model the
+open conversation uses. Choosing one goes through ``ChatController.choose_model``, which
+unloads the previous model and remembers the choice for this chat and for new chats.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
+
+from app.core.bundled_model import resolve_model_path
+from app.core.errors import ParleyError
+from app.ui.controller import ChatController
+
+
+class ModelPicker(QComboBox):
+    """A combo box of library models; the current item is the open chat's model."""
+
+    def __init__(self, controller: ChatController) -> None:
+        super().__init__()
+        self._controller = controller
+        self.setAccessibleName("Model")
+        self.setToolTip("The model this chat uses; choosing another one loads it")
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.activated.connect(self._on_activated)
+        controller.settingsChanged.connect(self.refresh)
+        controller.library.changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the library and select the open chat's model."""
+        wanted = self._wanted()
+        self.blockSignals(True)
+        self.clear()
+        for model in self._controller.library.models():
+            label = model.name if model.available else f"{model.name} (missing)"
+            self.addItem(label, str(model.path))
+            self.setItemData(self.count() - 1, f"{model.path}\n{model.origin.value}",
+                             Qt.ItemDataRole.ToolTipRole)
+        if wanted is not None and self.findData(str(wanted)) < 0:
+            self.addItem(f"{wanted.name} (not in the library)", str(wanted))
+        self.setCurrentIndex(self.findData(str(wanted)) if wanted is not None else -1)
+        self.blockSignals(False)
+
+    def _wanted(self) -> Path | None:
+        if self._controller.loader.override is not None:
+            return self._controller.loader.override
+        try:
+            return resolve_model_path(self._controller.settings["model_path"])
+        except ParleyError:
+            return None
+
+    def _on_activated(self, index: int) -> None:
+        path = self.itemData(index)
+        if path:
+            self._controller.choose_model(Path(path))

@@ -1,0 +1,219 @@
+"""The Models dialog: the library, each model's facts and memory needs, add, remove and use.
+
+Facts come from the GGUF header, read off the GUI thread; the memory estimate uses the open
+chat's context length and is compared with free RAM and free video memory (from the engine
+worker's last probe). Files can be added with the file dialog (linked, or copied when asked)
+or dropped on the dialog. Downloads live in the panel below the list.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.gguf_header import GgufHeader
+from app.core.memory import available_ram, estimate_memory
+from app.core.model_facts import fact_lines, free_memory_line, memory_warning
+from app.core.model_library import LibraryModel, Origin
+from app.ui import dialogs
+from app.ui.controller import ChatController
+from app.ui.download_panel import DownloadPanel
+from app.ui.model_files import GGUF_FILTER, dropped_models
+
+PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ModelsDialog(QDialog):
+    """Manage the model library (non-modal: chatting goes on meanwhile)."""
+
+    def __init__(self, controller: ChatController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Models")
+        self.resize(760, 560)
+        self.setAcceptDrops(True)
+        self._controller = controller
+        self._models: list[LibraryModel] = []
+        self._header_job: object | None = None  # kept alive until it reports
+
+        self.list = QListWidget()
+        self.list.setAccessibleName("Models in the library")
+        self.list.currentRowChanged.connect(self._show_details)
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setStyleSheet("font-weight: bold;")
+        self.details = QLabel()
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warning = QLabel()
+        self.warning.setTextFormat(Qt.TextFormat.PlainText)
+        self.warning.setWordWrap(True)
+        self.warning.setObjectName("memoryWarning")
+        self.warning.setStyleSheet("#memoryWarning { background: #fff4e5; color: #663c00; "
+                                   "padding: 6px; border-radius: 4px; }")
+        self.warning.hide()
+
+        self.use_button = QPushButton("Use this model")
+        self.use_button.clicked.connect(self._use)
+        self.add_button = QPushButton("Add a model file…")
+        add_menu = QMenu(self.add_button)
+        add_menu.addAction("Link it where it is…", lambda: self._add(copy=False))
+        add_menu.addAction("Copy it into Parley's models folder…", lambda: self._add(copy=True))
+        self.add_button.setMenu(add_menu)
+        self.remove_button = QPushButton("Remove…")
+        self.remove_button.clicked.connect(self._remove)
+        self.downloads = DownloadPanel(controller.library)
+        self._build_layout()
+
+        controller.library.changed.connect(self.refresh)
+        controller.library.added.connect(self._select)
+        controller.settingsChanged.connect(self._show_details)
+        controller.loader.offloadProbed.connect(self._show_details)
+
+    def _build_layout(self) -> None:
+        facts = QVBoxLayout()
+        facts.addWidget(self.title)
+        facts.addWidget(self.details)
+        facts.addWidget(self.warning)
+        facts.addStretch(1)
+        buttons = QHBoxLayout()
+        for button in (self.use_button, self.add_button, self.remove_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        facts.addLayout(buttons)
+        top = QHBoxLayout()
+        top.addWidget(self.list, 2)
+        top.addLayout(facts, 3)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 1)
+        layout.addWidget(self.downloads)
+        layout.addWidget(close)
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def open_library(self) -> None:
+        """Show the dialog with the open chat's model selected."""
+        self.refresh()
+        self._controller.loader.probe()  # fresh free video memory for the estimates
+        self.show()
+        self.list.setFocus()
+
+    def open_download(self) -> None:
+        """Show the dialog ready to download a model."""
+        self.open_library()
+        self.downloads.source.setFocus()
+
+    # -- the list ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the library, keeping the selection."""
+        selected = self.selected()
+        self._models = self._controller.library.models()
+        self.list.clear()
+        for model in self._models:
+            label = model.name if model.available else f"{model.name} (missing)"
+            item = QListWidgetItem(f"{label}\n{model.origin.value}")
+            item.setData(PATH_ROLE, str(model.path))
+            item.setToolTip(str(model.path))
+            self.list.addItem(item)
+        in_use = self._controller.loader.requested_path
+        self._select_path(selected.path if selected else in_use)
+
+    def selected(self) -> LibraryModel | None:
+        """The highlighted model."""
+        row = self.list.currentRow()
+        return self._models[row] if 0 <= row < len(self._models) else None
+
+    def _select(self, model: LibraryModel) -> None:
+        self._select_path(model.path)
+
+    def _select_path(self, path: object) -> None:
+        for row, model in enumerate(self._models):
+            if model.path == path:
+                self.list.setCurrentRow(row)
+                return
+        self.list.setCurrentRow(0 if self._models else -1)
+
+    # -- facts -------------------------------------------------------------------------------
+
+    def _show_details(self, *_: object) -> None:
+        model = self.selected()
+        self.warning.hide()
+        self.use_button.setEnabled(model is not None and model.available)
+        self.remove_button.setEnabled(model is not None and model.origin is not Origin.BUNDLED)
+        if model is None:
+            self.title.setText("No model selected")
+            self.details.setText("Add a model file, drop one here, or download one below.")
+            return
+        self.title.setText(f"{model.name} — {model.origin.value}")
+        if not model.available:
+            self.details.setText(f"The file {model.path} is missing; remove it from the list, "
+                                 "or put the file back.")
+            return
+        self.details.setText(f"Reading {model.path}…")
+        self._header_job = self._controller.library.read_header(
+            model.path, lambda header: self._show_header(model, header),
+            lambda reason: self._show_unreadable(model, reason))
+
+    def _show_header(self, model: LibraryModel, header: GgufHeader) -> None:
+        if self.selected() != model:
+            return  # the selection moved on while the header was read
+        n_ctx = int(self._controller.settings["n_ctx"])
+        estimate = estimate_memory(header, n_ctx, int(self._controller.settings["n_batch"]))
+        free_ram, support = available_ram(), self._controller.loader.offload
+        lines = [*fact_lines(header, estimate), free_memory_line(free_ram, support), str(model.path)]
+        self.details.setText("\n".join(lines))
+        warning = memory_warning(header, estimate, free_ram, support)
+        self.warning.setText(warning or "")
+        self.warning.setVisible(warning is not None)
+
+    def _show_unreadable(self, model: LibraryModel, reason: str) -> None:
+        if self.selected() == model:
+            self.details.setText(reason)
+            self.use_button.setEnabled(False)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _use(self) -> None:
+        model = self.selected()
+        if model is not None:
+            self._controller.choose_model(model.path)
+
+    def _add(self, copy: bool) -> None:
+        path = dialogs.ask_open_file(self, "Add a model file", GGUF_FILTER)
+        if path is not None:
+            self._controller.library.add([path], copy=copy)
+
+    def _remove(self) -> None:
+        model = self.selected()
+        if model is None:
+            return
+        answer = dialogs.choose(
+            self, "Remove model", f"Remove {model.name} from the library?",
+            ["Remove, keep the file", "Remove and delete the file"])
+        if answer is not None:
+            self._controller.library.remove(model, delete_file=answer == 1)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_models(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_models(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self._controller.library.add(paths)
