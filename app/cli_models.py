@@ -96,6 +96,9 @@ def _list(models: list[LibraryModel], settings: Settings, as_json: bool) -> None
         print(f"{row['name']}  ({row['origin']})\n  {row['path']}")
         for line in row.get("lines", [row.get("error", "")]):
             print(f"  {line}")
+    from app.engine.gpu import probe_offload  # llama.cpp only when the GPUs are asked about
+
+    print(probe_offload().describe())
 
 
 def _download(profile: Profile, text: str, sha256: str | None) -> None:
@@ -114,5 +117,6 @@ def _download(profile: Profile, text: str, sha256: str | None) -> None:
         print(f"\nparley: the download of {source.file_name} was interrupted; run the same "
               "command again to resume it.", file=sys.stderr)
         raise
+    profile.models.register(path)  # listed even if a file of that name was removed before
     print(file=sys.stderr)
     print(f"Downloaded {path.name} into {path.parent}")

@@ -15,7 +15,7 @@ from app.core.units import size_text
 def model_facts(header: GgufHeader, estimate: MemoryEstimate) -> dict[str, Any]:
     """The header's facts and the memory estimate, JSON-ready."""
     return {
-        "name": header.name, "license": header.license,
+        "general_name": header.name, "license": header.license,
         "architecture": header.architecture, "parameters": header.parameter_count,
         "quantization": header.quantization, "trained_context": header.context_length,
         "chat_template": header.has_chat_template, "file_size": header.file_size,

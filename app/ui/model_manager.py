@@ -101,6 +101,7 @@ class ModelManager(QObject):
         """Start downloading ``source`` into the models folder."""
         job = DownloadJob(source, self.library.models_dir, sha256)
         self.downloads.append(job)
+        job.finished.connect(self._register)  # listed even if that name was removed before
         job.finished.connect(lambda _path: self._download_ended(job))
         job.failed.connect(lambda _reason: self._download_ended(job))
         job.start()
