@@ -42,8 +42,9 @@ class LoadCancelled(ParleyError):
 
 
 _ARCHITECTURE = re.compile(r"unknown (?:model )?architecture:? '?([^'\s]+)'?", re.IGNORECASE)
-_MEMORY_WORDS = ("out of memory", "insufficient memory", "failed to allocate", "unable to allocate", "cannot allocate",
-                 "bad_alloc", "not enough memory", "allocation failed", "mmap failed")
+_MEMORY_WORDS = ("out of memory", "insufficient memory", "failed to allocate", "unable to allocate",
+                 "cannot allocate", "bad_alloc", "not enough memory", "allocation failed",
+                 "mmap failed")
 _CORRUPT_WORDS = ("tensor", "data is not within the file bounds", "corrupt", "invalid",
                   "read error", "unexpectedly reached end of file", "wrong number")
 
