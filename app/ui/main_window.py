@@ -5,8 +5,10 @@ It holds widgets only; every action goes through the ChatController.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -22,7 +24,7 @@ from app import APP_NAME
 from app.core.tree import BranchItem
 from app.ui.composer import Composer
 from app.ui.controller import ChatController
-from app.ui.model_files import dropped_models
+from app.ui.model_files import TakesModelDrops
 from app.ui.model_picker import ModelPicker
 from app.ui.model_status import ModelStatus
 from app.ui.models_dialog import ModelsDialog
@@ -45,7 +47,7 @@ def _banner(name: str, style: str) -> QLabel:
     return label
 
 
-class MainWindow(QMainWindow):
+class MainWindow(TakesModelDrops, QMainWindow):
     """Parley's window."""
 
     def __init__(self, controller: ChatController, state: QSettings) -> None:
@@ -92,7 +94,7 @@ class MainWindow(QMainWindow):
         self.speed_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.model_status, 1)
         self.statusBar().addPermanentWidget(self.speed_label)
-        self.setAcceptDrops(True)  # drop .gguf files to add them to the library
+        self.setAcceptDrops(True)  # dropped .gguf files join the library
 
         self._build_layout()
         self._build_menus()
@@ -274,15 +276,9 @@ class MainWindow(QMainWindow):
         self._state.setValue("conversation/last", "" if current is None else current)
         self._state.sync()
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if dropped_models(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = dropped_models(event.mimeData())
-        if paths:
-            event.acceptProposedAction()
-            self.controller.library.add(paths)
+    def add_models(self, paths: list[Path]) -> None:
+        """Files dropped on the window join the library (linked where they are)."""
+        self.controller.library.add(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.search_dialog.hide()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
 
@@ -15,3 +16,24 @@ def dropped_models(mime: QMimeData) -> list[Path]:
         return []
     paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
     return [path for path in paths if path.suffix.lower() == ".gguf"]
+
+
+class TakesModelDrops:
+    """Mixin for a widget that takes dropped .gguf files: it passes them to ``add_models``.
+
+    (A mixin rather than an event filter: PySide6 hands filters a plain QEvent, without the
+    drop's data.)
+    """
+
+    def add_models(self, paths: list[Path]) -> None:
+        raise NotImplementedError
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_models(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_models(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.add_models(paths)

@@ -8,8 +8,9 @@ or dropped on the dialog. Downloads live in the panel below the list.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,12 +31,12 @@ from app.core.model_library import LibraryModel, Origin
 from app.ui import dialogs
 from app.ui.controller import ChatController
 from app.ui.download_panel import DownloadPanel
-from app.ui.model_files import GGUF_FILTER, dropped_models
+from app.ui.model_files import GGUF_FILTER, TakesModelDrops
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
-class ModelsDialog(QDialog):
+class ModelsDialog(TakesModelDrops, QDialog):
     """Manage the model library (non-modal: chatting goes on meanwhile)."""
 
     def __init__(self, controller: ChatController, parent: QWidget | None = None) -> None:
@@ -208,12 +209,6 @@ class ModelsDialog(QDialog):
         if answer is not None:
             self._controller.library.remove(model, delete_file=answer == 1)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if dropped_models(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = dropped_models(event.mimeData())
-        if paths:
-            event.acceptProposedAction()
-            self._controller.library.add(paths)
+    def add_models(self, paths: list[Path]) -> None:
+        """Files dropped on the dialog join the library (linked where they are)."""
+        self._controller.library.add(paths)

@@ -167,7 +167,7 @@ def test_a_dropped_file_is_linked_in_place_and_a_bad_one_is_refused(
                   QUrl.fromLocalFile(str(tmp_path / "picture.png"))])
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    session.window.dropEvent(drop)
+    session.window.dropEvent(drop)  # (Qt ignores a synthetic drop without a drag in progress)
     library = session.controller.library
     qtbot.waitUntil(lambda: any(m.path == elsewhere for m in library.models()), timeout=10_000)
     qtbot.waitUntil(session.window.error_banner.isVisible, timeout=10_000)
