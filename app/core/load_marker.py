@@ -48,7 +48,8 @@ class LoadMarker:
             return Path("an unknown model")  # a marker torn by the crash still means one
         return Path(model) if isinstance(model, str) else Path("an unknown model")
 
-    def crash_message(self, model: Path) -> str:
+    @staticmethod
+    def crash_message(model: Path) -> str:
         """What to tell the user at start-up when ``model`` was loading as the app died."""
         return (f"Parley closed unexpectedly while loading {model.name} last time, so it was "
                 "not loaded now; choose it again in the model list to retry, or pick another "

@@ -28,7 +28,8 @@ from app.core.chat_templates import sandbox
 from app.core.generation import LoadRequest, ModelInfo
 from app.core.gguf_header import GgufHeader, check_model_file
 from app.core.load_errors import LoadCancelled, broken_template, load_failure
-from app.core.memory import available_ram, estimate_memory, fit_warning
+from app.core.memory import available_ram, estimate_memory
+from app.core.model_facts import memory_warning
 from app.core.offload import AUTO, OffloadSupport, load_with_fallback, plan_gpu_layers
 from app.engine import llama_log
 from app.engine.gpu import probe_offload
@@ -49,7 +50,7 @@ class OpenedModel:
 
 
 def open_model(request: LoadRequest, params: dict[str, Any], on_progress: ProgressReport,
-               support: OffloadSupport | None = None) -> OpenedModel:
+               ) -> OpenedModel:
     """Load ``request.path`` with llama.cpp ``params``; ModelLoadError or LoadCancelled if not."""
     path = request.path
     header = check_model_file(path)
@@ -57,17 +58,16 @@ def open_model(request: LoadRequest, params: dict[str, Any], on_progress: Progre
         raise LoadCancelled(f"Loading {path.name} was cancelled.")
     check_model_template(header)
     llama_log.install()
-    support = support or probe_offload()
+    support = probe_offload()
     estimate = estimate_memory(header, int(params["n_ctx"]), int(params["n_batch"]))
     plan = plan_gpu_layers(int(request.settings["n_gpu_layers"]), support, estimate)
+    warning = memory_warning(header, estimate, available_ram(), support)  # before it takes memory
 
     def attempt(layers: int) -> llama_cpp.Llama:
         return _create(request, params, layers, on_progress)
 
     llama, asked, note = load_with_fallback(attempt, plan)
     on_gpu = _offloaded(asked, plan.total, support)
-    warning = fit_warning(path.name, estimate, available_ram(),
-                          support.free_bytes if support.usable else 0)
     notes = [text for text in (note, warning) if text]
     info = ModelInfo(str(path), path.name, llama.n_ctx(), on_gpu, support.supported,
                      " ".join(notes) or None, plan.total)

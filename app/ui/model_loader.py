@@ -86,12 +86,12 @@ class ModelLoader(QObject):
         self._started = True
         wanted = self._wanted()
         crashed = self._marker.left_over() if self._marker else None
-        if crashed is not None and self._marker is not None:
+        if crashed is not None:
             self._held = wanted[0]
             self._requested = wanted
             self.model_name = wanted[0].name
             self.statusChanged.emit("No model loaded")
-            self.problem.emit(self._marker.crash_message(crashed))
+            self.problem.emit(LoadMarker.crash_message(crashed))
             return
         self._request(wanted)
 

@@ -27,13 +27,12 @@ class ModelPicker(QComboBox):
         self.setToolTip("The model this chat uses; choosing another one loads it")
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.activated.connect(self._on_activated)
-        controller.settingsChanged.connect(self.refresh)
+        controller.settingsChanged.connect(self.select_wanted)  # no disk access per change
         controller.library.changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
         """Re-read the library and select the open chat's model."""
-        wanted = self._wanted()
         self.blockSignals(True)
         self.clear()
         for model in self._controller.library.models():
@@ -41,6 +40,13 @@ class ModelPicker(QComboBox):
             self.addItem(label, str(model.path))
             self.setItemData(self.count() - 1, f"{model.path}\n{model.origin.value}",
                              Qt.ItemDataRole.ToolTipRole)
+        self.blockSignals(False)
+        self.select_wanted()
+
+    def select_wanted(self) -> None:
+        """Select the open chat's model (listed as "not in the library" when it is not)."""
+        wanted = self._wanted()
+        self.blockSignals(True)
         if wanted is not None and self.findData(str(wanted)) < 0:
             self.addItem(f"{wanted.name} (not in the library)", str(wanted))
         self.setCurrentIndex(self.findData(str(wanted)) if wanted is not None else -1)

@@ -108,9 +108,9 @@ class ModelsDialog(TakesModelDrops, QDialog):
 
     def open_library(self) -> None:
         """Show the dialog with the open chat's model selected."""
+        self.show()
         self.refresh()
         self._controller.loader.probe()  # fresh free video memory for the estimates
-        self.show()
         self.list.setFocus()
 
     def open_download(self) -> None:
@@ -152,6 +152,8 @@ class ModelsDialog(TakesModelDrops, QDialog):
     # -- facts -------------------------------------------------------------------------------
 
     def _show_details(self, *_: object) -> None:
+        if not self.isVisible():
+            return  # read when shown: open_library refreshes the selection
         model = self.selected()
         self.warning.hide()
         self.use_button.setEnabled(model is not None and model.available)
