@@ -59,14 +59,15 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def start_session(paths: AppPaths, model: str | Path | None = None,
-                  engine_factory: Callable[[], Engine] = LlamaEngine) -> GuiSession:
+                  engine_factory: Callable[[Path], Engine] = LlamaEngine) -> GuiSession:
     """Open the profile, start the engine worker, load the model and build the window.
 
     ``model`` is this session's model instead of the configured one: a library name or a path.
+    ``engine_factory`` makes the engine, given where it keeps conversations' saved KV states.
     """
     profile = open_profile(paths)
     scopes = SettingScopes(profile.settings, paths.settings_file, profile.store)
-    worker = EngineWorker(engine_factory, profile.load_marker)
+    worker = EngineWorker(lambda: engine_factory(paths.kv_state_dir), profile.load_marker)
     controller = ChatController(profile.store, scopes, profile.presets, worker,
                                 profile.models, profile.load_marker)
     state = QSettings(str(paths.window_state_file), QSettings.Format.IniFormat)

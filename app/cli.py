@@ -150,7 +150,7 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
         settings = _effective_settings(profile, args)
         model = profile.models.find(args.model) if args.model else resolve_model_path(
             settings["model_path"])
-        engine = LlamaEngine()
+        engine = LlamaEngine(profile.paths.kv_state_dir)
         with profile.load_marker.loading(model):
             info = engine.load(LoadRequest(model, settings), lambda _progress: None)
         try:
@@ -172,6 +172,7 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
                 recorder.stop_now()
                 raise
             reply = recorder.finish(result)
+            engine.remember_state(turn.request)  # the next message in this chat starts at once
         finally:
             engine.close()
     finally:

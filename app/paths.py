@@ -72,6 +72,11 @@ class AppPaths:
         return self.data_dir / "loading-model.json"
 
     @property
+    def kv_state_dir(self) -> Path:
+        """Saved KV states of conversations (a cache: deleting it only costs speed)."""
+        return self.cache_dir / "kv-states"
+
+    @property
     def log_file(self) -> Path:
         """The rotating application log."""
         return self.log_dir / "parley.log"

@@ -19,6 +19,19 @@ class FinishReason(str, enum.Enum):
     STOP = "stop"            # the model ended its turn or hit a stop sequence
     LENGTH = "length"        # max_tokens or the context window was reached
     CANCELLED = "cancelled"  # the user (or shutdown) stopped it
+    CONTEXT_FULL = "context_full"  # the history does not fit and the policy says ask first
+
+
+@dataclass(frozen=True)
+class ReplyTokens:
+    """The exact tokens a model produced for a reply's text, and which model produced them.
+
+    A later prompt uses them instead of re-tokenizing the text (which may split it differently),
+    so the prompt matches what is in the KV cache token for token.
+    """
+
+    model: str           # ModelInfo.identity of the model that wrote them
+    ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,40 @@ class ChatMessage:
 
     role: str
     content: str
+    message_id: int | None = None      # the stored message it comes from, if any
+    tokens: ReplyTokens | None = None  # a reply's own tokens, when recorded
+
+
+class OverflowPolicy(str, enum.Enum):
+    """What happens when the history no longer fits the context window."""
+
+    DROP_OLDEST = "drop_oldest"  # drop the oldest turns, keeping the system prompt and first message
+    ASK = "ask"                  # stop and ask the user first
+
+
+@dataclass(frozen=True)
+class StateCachePolicy:
+    """How much KV state the engine may keep: in RAM (LRU) and on disk (when enabled)."""
+
+    ram_bytes: int = 1024 * 2**20
+    disk_bytes: int = 4096 * 2**20
+    disk: bool = True
+
+
+@dataclass(frozen=True)
+class ContextUsage:
+    """How a conversation fits the context window, counted with the model's own tokenizer."""
+
+    used_tokens: int          # the prompt that would be sent (after dropping, if any)
+    n_ctx: int
+    budget: int               # prompt tokens available: n_ctx minus the room kept for the reply
+    full_tokens: int          # the whole history, had nothing been dropped
+    outside_ids: tuple[int, ...] = ()  # stored messages dropped from the window
+
+    @property
+    def overflowing(self) -> bool:
+        """Whether the whole history no longer fits."""
+        return self.full_tokens > self.budget
 
 
 @dataclass
@@ -38,6 +85,9 @@ class GenerationRequest:
     seed: int
     template: TemplateChoice = MODEL_TEMPLATE
     reply_prefix: str = ""  # text the reply already has, when continuing it
+    reply_prefix_tokens: ReplyTokens | None = None  # its recorded tokens, when known
+    overflow: OverflowPolicy = OverflowPolicy.DROP_OLDEST
+    state_cache: StateCachePolicy = field(default_factory=StateCachePolicy)
     purpose: str = "reply"  # or "title": a background request to name the conversation
     cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -53,6 +103,9 @@ class GenerationResult:
     tokens_per_s: float | None
     ttft_ms: float | None
     dropped_messages: int = 0
+    tokens: ReplyTokens | None = None  # the whole reply's tokens (prefix included), when exact
+    reused_tokens: int = 0             # prompt tokens taken from the KV cache or a saved state
+    context: ContextUsage | None = None  # how the prompt fitted the window
 
 
 @dataclass
@@ -75,6 +128,7 @@ class ModelInfo:
     gpu_supported: bool
     note: str | None = None    # e.g. why GPU offload was not used
     total_layers: int | None = None
+    identity: str = ""         # the model file's identity (size and content digest)
 
     @property
     def placement(self) -> str:

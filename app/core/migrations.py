@@ -110,6 +110,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     + _search_index("message_search", "messages", "content")
     + _search_index("title_search", "conversations", "title"),
+    # 4: the exact tokens a model wrote for a reply, so the next prompt matches the KV cache
+    # token for token (re-tokenizing the text may split it differently).
+    """
+    CREATE TABLE reply_tokens (
+        message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        model       TEXT NOT NULL,
+        ids         BLOB NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -36,6 +36,7 @@ class Group(enum.Enum):
     SAMPLING = "Sampling"
     MODEL = "Model loading"
     CONVERSATION = "Conversation"
+    MEMORY = "Conversation memory"
 
 
 @dataclass(frozen=True)

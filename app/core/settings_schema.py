@@ -22,6 +22,7 @@ _RELOAD = Applies.MODEL_RELOAD
 _SAMPLING = Group.SAMPLING
 _MODEL = Group.MODEL
 _CHAT = Group.CONVERSATION
+_MEMORY = Group.MEMORY
 
 OPTIONS: tuple[Option, ...] = (
     # -- sampling: how each next token is picked ----------------------------------------------
@@ -104,11 +105,24 @@ OPTIONS: tuple[Option, ...] = (
     Option("custom_template", str, "", "Custom template",
            "A Jinja chat template, used when the chat template is custom; checked as you type.",
            _NEXT, _CHAT, multiline=True, check=check_template),
+    Option("context_overflow", str, "drop_oldest", "When the chat outgrows the context",
+           "Drop the oldest turns (the system prompt and first message always stay), or stop and ask.",
+           _NEXT, _CHAT, choices=(("drop_oldest", "Drop the oldest turns"), ("ask", "Stop and ask"))),
     Option("alternatives", int, 1, "Alternatives per reply",
            "How many replies to write, one after another, for each message; pick one with ‹ ›.",
            _NEXT, _CHAT, 1, 5),
     Option("auto_title", bool, True, "Automatic titles",
            "Let the model name a new chat after its first reply, in the background.", _NEXT, _CHAT),
+    # -- conversation memory: saved KV state, so long chats answer at once -------------------
+    Option("kv_cache_ram_mb", int, 1024, "Conversation memory cache (MB)",
+           "RAM for the KV state of recent conversations, so switching back answers at once; "
+           "0 turns it off.", _NEXT, _MEMORY, 0, 1_048_576, special="off"),
+    Option("kv_cache_disk", bool, True, "Keep conversation state on disk",
+           "Save each conversation's KV state, so a long chat reopened after a restart answers at once.",
+           _NEXT, _MEMORY),
+    Option("kv_cache_disk_mb", int, 4096, "Disk cache size (MB)",
+           "Most disk space the saved conversation states may take; the least recently used go first.",
+           _NEXT, _MEMORY, 16, 1_048_576),
 )
 
 _BY_NAME: Mapping[str, Option] = {o.name: o for o in OPTIONS}

@@ -12,6 +12,7 @@ import json
 import logging
 import sqlite3
 import time
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,6 +21,7 @@ from typing import Any
 
 from app.core.atomic import move_aside
 from app.core.errors import StoreError
+from app.core.generation import ReplyTokens
 from app.core.migrations import MIGRATIONS
 from app.core.models import (
     ConversationRecord,
@@ -291,11 +293,16 @@ class Store:
         return self.message(message_id)
 
     def finish_message(self, message_id: int, content: str, status: MessageStatus,
-                       stats: GenerationStats | None = None, error: str | None = None) -> Message:
-        """Write a reply's final text, status and (when given) statistics."""
+                       stats: GenerationStats | None = None, error: str | None = None,
+                       tokens: ReplyTokens | None = None) -> Message:
+        """Write a reply's final text, status and (when given) statistics and exact tokens."""
         with self._transaction():
             self._db.execute("UPDATE messages SET content = ?, status = ?, error = ? WHERE id = ?",
                              (content, status.value, error, message_id))
+            self._db.execute("DELETE FROM reply_tokens WHERE message_id = ?", (message_id,))
+            if tokens is not None:
+                self._db.execute("INSERT INTO reply_tokens (message_id, model, ids) VALUES (?, ?, ?)",
+                                 (message_id, tokens.model, array("i", tokens.ids).tobytes()))
             if stats is not None:
                 self._db.execute(
                     "UPDATE messages SET prompt_tokens = ?, completion_tokens = ?,"
@@ -338,6 +345,18 @@ class Store:
             "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
         ).fetchall()
         return [_message_from_row(r) for r in rows]
+
+    def reply_tokens(self, message_ids: list[int]) -> dict[int, ReplyTokens]:
+        """The recorded tokens of those of ``message_ids`` that have them."""
+        found: dict[int, ReplyTokens] = {}
+        for start in range(0, len(message_ids), 500):  # SQLite's limit on parameters
+            chunk = message_ids[start:start + 500]
+            rows = self._db.execute(
+                f"SELECT message_id, model, ids FROM reply_tokens WHERE message_id IN "
+                f"({', '.join('?' * len(chunk))})", chunk).fetchall()
+            for message_id, model, blob in rows:
+                found[message_id] = ReplyTokens(model, tuple(array("i", blob)))
+        return found
 
     # -- branches ----------------------------------------------------------------------------
 

@@ -15,8 +15,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.core.chat_templates import choose_template
+from app.core.context import overflow_message
 from app.core.errors import ParleyError
-from app.core.generation import ChatMessage, FinishReason, GenerationRequest, GenerationResult
+from app.core.generation import (
+    ChatMessage,
+    FinishReason,
+    GenerationRequest,
+    GenerationResult,
+    OverflowPolicy,
+    ReplyTokens,
+    StateCachePolicy,
+)
 from app.core.models import GenerationStats, Message, MessageStatus, Role
 from app.core.settings import Settings
 from app.core.store import Store
@@ -49,12 +58,35 @@ def choose_seed(settings: Settings, alternative: int = 0) -> int:
     return (seed + alternative) % 2**31 if seed >= 0 else random.randrange(2**31)
 
 
-def prompt_history(messages: list[Message], system_prompt: str) -> list[ChatMessage]:
-    """What the model sees: the system prompt, then every message with text, oldest first."""
+def prompt_history(messages: list[Message], system_prompt: str,
+                   tokens: dict[int, ReplyTokens] | None = None) -> list[ChatMessage]:
+    """What the model sees: the system prompt, then every message with text, oldest first,
+    each reply with its recorded ``tokens`` when there are any."""
+    tokens = tokens or {}
     history = [ChatMessage(Role.SYSTEM.value, system_prompt)] if system_prompt.strip() else []
-    history += [ChatMessage(m.role.value, m.content) for m in messages
+    history += [ChatMessage(m.role.value, m.content, m.id, tokens.get(m.id)) for m in messages
                 if m.content and m.status is not MessageStatus.FAILED]
     return history
+
+
+def branch_history(store: Store, conversation_id: int, last_id: int,
+                   settings: Settings) -> list[ChatMessage]:
+    """The prompt history of the branch ending at ``last_id``, with recorded reply tokens."""
+    path = path_to(store.messages(conversation_id), last_id)
+    return prompt_history(path, settings["system_prompt"], store.reply_tokens([m.id for m in path]))
+
+
+def new_request(messages: list[ChatMessage], settings: Settings, seed: int,
+                **extra: Any) -> GenerationRequest:
+    """A reply request with the sampling, overflow and state-cache choices of ``settings``."""
+    return GenerationRequest(
+        messages=messages, sampling=settings.sampling(), seed=seed,
+        template=choose_template(settings["chat_template"], settings["custom_template"]),
+        overflow=OverflowPolicy(settings["context_overflow"]),
+        state_cache=StateCachePolicy(ram_bytes=int(settings["kv_cache_ram_mb"]) * 2**20,
+                                     disk_bytes=int(settings["kv_cache_disk_mb"]) * 2**20,
+                                     disk=bool(settings["kv_cache_disk"])),
+        **extra)
 
 
 def start_turn(store: Store, conversation_id: int | None, text: str, settings: Settings,
@@ -84,16 +116,13 @@ def start_reply(store: Store, user_message: Message, settings: Settings, model_n
                 alternative: int = 0) -> Turn:
     """A new reply to ``user_message``: the first, a regenerated one, or alternative number
     ``alternative``. Earlier replies stay as its siblings."""
-    template = choose_template(settings["chat_template"], settings["custom_template"])
     seed = choose_seed(settings, alternative)
     stats = GenerationStats(model=model_name, settings=settings.as_dict(), seed=seed)
+    history = branch_history(store, user_message.conversation_id, user_message.id, settings)
+    request = new_request(history, settings, seed)  # checks the template before writing
     reply = store.add_message(user_message.conversation_id, Role.ASSISTANT, "",
                               parent_id=user_message.id, status=MessageStatus.STREAMING,
                               stats=stats)
-    history = path_to(store.messages(user_message.conversation_id), user_message.id)
-    request = GenerationRequest(
-        messages=prompt_history(history, settings["system_prompt"]),
-        sampling=settings.sampling(), seed=seed, template=template)
     return Turn(user_message.conversation_id, user_message, reply, request)
 
 
@@ -101,14 +130,12 @@ def continue_reply(store: Store, reply: Message, settings: Settings) -> Turn:
     """Continue a reply that ended early: the model picks up after its last word, in place."""
     if not reply.can_continue or reply.parent_id is None:
         raise ParleyError("Only a reply that was stopped or cut short can be continued.")
-    template = choose_template(settings["chat_template"], settings["custom_template"])
     user = store.message(reply.parent_id)
-    history = path_to(store.messages(reply.conversation_id), user.id)
-    reopened = store.reopen_message(reply.id)
     seed = reply.stats.seed if reply.stats else choose_seed(settings)
-    request = GenerationRequest(
-        messages=prompt_history(history, settings["system_prompt"]),
-        sampling=settings.sampling(), seed=seed, template=template, reply_prefix=reply.content)
+    request = new_request(branch_history(store, reply.conversation_id, user.id, settings),
+                          settings, seed, reply_prefix=reply.content,
+                          reply_prefix_tokens=store.reply_tokens([reply.id]).get(reply.id))
+    reopened = store.reopen_message(reply.id)
     return Turn(reply.conversation_id, user, reopened, request)
 
 
@@ -144,7 +171,10 @@ class ReplyRecorder:
         self._last_save = self._clock()
 
     def finish(self, result: GenerationResult) -> Message:
-        """Write the final text, status and statistics of a reply that ended normally or was stopped."""
+        """Write the final text, status and statistics of a reply that ended normally or was
+        stopped; one not sent because the history did not fit is recorded as failed."""
+        if result.finish_reason is FinishReason.CONTEXT_FULL:
+            return self.fail(overflow_message(result.context))
         status = {FinishReason.CANCELLED: MessageStatus.STOPPED,
                   FinishReason.LENGTH: MessageStatus.INCOMPLETE}.get(result.finish_reason,
                                                                      MessageStatus.COMPLETE)
@@ -154,7 +184,8 @@ class ReplyRecorder:
                         completion_tokens=result.completion_tokens,
                         tokens_per_s=result.tokens_per_s, ttft_ms=result.ttft_ms)
         self._text = self._prefix + result.text
-        return self._store.finish_message(self._turn.reply.id, self._text, status, stats)
+        return self._store.finish_message(self._turn.reply.id, self._text, status, stats,
+                                          tokens=result.tokens)
 
     def stop_now(self) -> Message:
         """Record the reply as stopped with the text received so far (used when closing)."""

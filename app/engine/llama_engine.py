@@ -1,54 +1,64 @@
 """One llama.cpp model behind a small, thread-agnostic interface.
 
 ``LlamaEngine`` is used from exactly one thread (the GUI's engine worker, or the CLI's main
-thread): llama.cpp is not thread-safe. It formats prompts with the model's own chat template,
-fits the history into the context window, reuses the KV cache prefix from the previous
-request, and streams text through a callback while honouring a cancel flag both while the
-prompt is processed (in small chunks) and while tokens are generated.
+thread): llama.cpp is not thread-safe. It builds prompts with the model's own chat template
+(``prompt_tokens``), fits the history into the context window (``app.core.context``), reuses
+the KV cache (the prefix it already holds, or a saved state from ``kv_state``), and streams the
+reply (``reply_loop``) while honouring a cancel flag both while the prompt is processed (in
+small chunks) and while tokens are generated.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-import jinja2
 import llama_cpp
-from llama_cpp.llama_chat_format import ChatFormatterResponse, Jinja2ChatFormatter
 
 from app.core.chat_templates import TemplateChoice
-from app.core.context import fit_messages, reply_reserve
-from app.core.errors import ParleyError
+from app.core.context import ContextFit, fit_messages, reply_reserve
 from app.core.generation import (
     ChatMessage,
+    ContextUsage,
     FinishReason,
     GenerationRequest,
     GenerationResult,
     LoadRequest,
     ModelInfo,
+    OverflowPolicy,
+    ReplyTokens,
 )
+from app.core.kv_cache import common_prefix, file_identity
 from app.core.offload import OffloadSupport
 from app.engine.gpu import probe_offload
+from app.engine.kv_state import StateKeeper, context_key, template_key
 from app.engine.loading import open_model
+from app.engine.prompt_tokens import GenerationError, PromptBuilder
+from app.engine.reply_loop import run_reply_loop
+
+__all__ = ["GenerationError", "LlamaEngine", "default_thread_count"]
 
 log = logging.getLogger(__name__)
 
 # Prompt tokens evaluated between two looks at the cancel flag (about 0.2 s on a small CPU).
 PREFILL_CHUNK = 64
 
-# Used when a model carries no chat template of its own.
-FALLBACK_TEMPLATE = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
-    "{{ message['content'] }}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 
-
-class GenerationError(ParleyError):
-    """A reply could not be generated."""
+def batches(start: int, end: int, size: int = PREFILL_CHUNK) -> list[tuple[int, int]]:
+    """[start, end) in pieces of at most ``size`` (``size`` + 1 for the last), never one token
+    alone unless that is all there is: llama.cpp's CPU kernels compute a token decoded on its
+    own slightly differently from one in a batch, and the KV cache must hold what evaluating
+    the same tokens afresh would give (so a reply never depends on what was cached)."""
+    pieces = [(low, min(low + size, end)) for low in range(start, end, size)]
+    if len(pieces) > 1 and pieces[-1][1] - pieces[-1][0] == 1:
+        pieces[-2:] = [(pieces[-2][0], end)]
+    return pieces
 
 
 def default_thread_count() -> int:
@@ -58,12 +68,19 @@ def default_thread_count() -> int:
 
 
 class LlamaEngine:
-    """A loaded llama.cpp model. Not thread-safe: create, use and close it on one thread."""
+    """A loaded llama.cpp model. Not thread-safe: create, use and close it on one thread.
 
-    def __init__(self) -> None:
+    ``state_dir`` is where conversations' KV states are saved between runs (None: RAM only).
+    """
+
+    def __init__(self, state_dir: Path | None = None) -> None:
         self._llama: llama_cpp.Llama | None = None
-        self._formatters: dict[str | None, Jinja2ChatFormatter] = {}  # by template source
+        self._prompts: PromptBuilder | None = None
+        self._states = StateKeeper(state_dir)
         self._recurrent = False
+        self._dropped: dict[str, int] = {}  # units each conversation's last prompt left out
+        self._batched = 0  # leading KV cells computed in batches (see ``batches``)
+        self._reply: tuple[int, list[int]] = (0, [])  # the last reply: its prompt length, tokens
         self.info: ModelInfo | None = None
 
     # -- loading -----------------------------------------------------------------------------
@@ -84,10 +101,12 @@ class LlamaEngine:
         }
         opened = open_model(request, params, on_progress)
         llama = self._llama = opened.llama
-        self._formatters = {}
+        identity = file_identity(request.path)
+        self._prompts = PromptBuilder(llama, identity)
+        self._states.model_loaded(context_key(identity, llama, bool(settings["flash_attn"])))
         self._recurrent = bool(llama_cpp.llama_model_is_recurrent(llama.model)
                                or llama_cpp.llama_model_is_hybrid(llama.model))
-        self.info = opened.info
+        self.info = replace(opened.info, identity=identity)
         log.info("loaded %s (n_ctx=%d, %s)", request.path, llama.n_ctx(), self.info.placement)
         return self.info
 
@@ -101,127 +120,175 @@ class LlamaEngine:
         if self._llama is not None:
             self._llama.close()
         self._llama = None
-        self._formatters = {}
+        self._prompts = None
+        self._dropped = {}
+        self._batched = 0
+        self._reply = (0, [])
         self.info = None
 
     close = unload
 
     # -- prompts -----------------------------------------------------------------------------
 
-    def _require_model(self) -> llama_cpp.Llama:
-        if self._llama is None:
+    def _require_model(self) -> tuple[llama_cpp.Llama, PromptBuilder]:
+        if self._llama is None or self._prompts is None:
             raise GenerationError("No model is loaded; choose a model and try again.")
-        return self._llama
-
-    def _formatter(self, template: TemplateChoice) -> Jinja2ChatFormatter:
-        """The formatter for ``template`` (compiled once per template text)."""
-        llama = self._require_model()
-        if template.source not in self._formatters:
-            self._formatters[template.source] = _chat_formatter(llama, template.source)
-        return self._formatters[template.source]
-
-    def _format(self, messages: Sequence[ChatMessage],
-                template: TemplateChoice) -> tuple[ChatFormatterResponse, list[int]]:
-        llama = self._require_model()
-        try:
-            formatted = self._formatter(template)(
-                messages=[{"role": m.role, "content": m.content} for m in messages])
-        except (jinja2.TemplateError, ValueError, TypeError) as exc:
-            whose = "model's" if template.source is None else "chosen"
-            raise GenerationError(f"The {whose} chat template failed on this conversation "
-                                  f"({exc}); choose another chat template in Settings.") from exc
-        tokens = llama.tokenize(formatted.prompt.encode("utf-8"),
-                                add_bos=not formatted.added_special, special=True)
-        return formatted, tokens
+        return self._llama, self._prompts
 
     def count_tokens(self, messages: Sequence[ChatMessage], template: TemplateChoice) -> int:
         """Tokens the formatted prompt for ``messages`` takes, by the model's own tokenizer."""
-        return len(self._format(messages, template)[1])
+        return len(self._require_model()[1].build(messages, template).tokens)
+
+    def _fit(self, messages: Sequence[ChatMessage], template: TemplateChoice, max_tokens: int,
+             extra: int = 0) -> tuple[ContextFit, ContextUsage]:
+        """How ``messages`` fit the window (``extra`` tokens follow them), as the next prompt
+        would: dropping stays where this conversation's last prompt left it while that fits."""
+        llama, _ = self._require_model()
+        n_ctx = llama.n_ctx()
+        budget = n_ctx - reply_reserve(n_ctx, max_tokens) - extra
+        fit = fit_messages(messages, lambda kept: self.count_tokens(kept, template), budget,
+                           self._dropped.get(_conversation_key(messages), 0))
+        usage = ContextUsage(fit.tokens + extra, n_ctx, budget + extra, fit.full_tokens + extra,
+                             fit.outside_ids)
+        return fit, usage
+
+    def measure(self, messages: Sequence[ChatMessage], template: TemplateChoice,
+                max_tokens: int) -> ContextUsage:
+        """How much of the context window ``messages`` take as the next prompt (the live meter)."""
+        return self._fit(messages, template, max_tokens)[1]
 
     # -- generation --------------------------------------------------------------------------
 
     def generate(self, request: GenerationRequest,
                  on_text: Callable[[str], None]) -> GenerationResult:
         """Stream a reply to ``request`` through ``on_text``; stop early when cancel is set."""
-        llama = self._require_model()
+        llama, prompts = self._require_model()
         n_ctx = llama.n_ctx()
         sampling = request.sampling
-        max_tokens = int(sampling["max_tokens"])
-        prefix = llama.tokenize(request.reply_prefix.encode("utf-8"), add_bos=False,
-                                special=False) if request.reply_prefix else []
-        messages, dropped, _ = fit_messages(
-            request.messages, lambda m: self.count_tokens(m, request.template),
-            n_ctx - reply_reserve(n_ctx, max_tokens) - len(prefix))
-        formatted, prompt = self._format(messages, request.template)
-        prompt += prefix  # continuing a reply: the model picks up after its last token
+        prefix = self._prefix_tokens(request)
+        fit, usage = self._fit(request.messages, request.template, int(sampling["max_tokens"]),
+                               len(prefix))
+        if fit.units_dropped and request.overflow is OverflowPolicy.ASK:
+            return GenerationResult("", FinishReason.CONTEXT_FULL, usage.full_tokens, 0, None, None,
+                                    len(fit.dropped), context=usage)
+        self._dropped[_conversation_key(request.messages)] = fit.units_dropped
+        built = prompts.build(fit.messages, request.template)
+        prompt = built.tokens + prefix  # continuing a reply: the model picks up after its last token
         started = time.perf_counter()
-        pieces: list[str] = []
-        first_text_at: float | None = None
-        finish = FinishReason.STOP
         try:
-            if not self._prefill(prompt[:-1], request):
+            reused = self._reuse(prompt, request)
+            if not self._prefill(prompt, reused, request):
                 return GenerationResult("", FinishReason.CANCELLED, len(prompt), 0, None, None,
-                                        dropped)
+                                        len(fit.dropped), context=usage, reused_tokens=reused)
             llama.last_n_tokens_size = int(sampling["repeat_last_n"])  # read per reply
-            stream = llama.create_completion(
-                prompt=prompt, stream=True, seed=request.seed,
-                max_tokens=min(max_tokens, n_ctx - len(prompt)),
-                stop=_stop_texts(formatted.stop, request.template.stops, sampling["stop"]),
-                stopping_criteria=formatted.stopping_criteria,
-                temperature=sampling["temperature"], top_k=sampling["top_k"],
-                top_p=sampling["top_p"], min_p=sampling["min_p"], typical_p=sampling["typical_p"],
-                repeat_penalty=sampling["repeat_penalty"],
-                presence_penalty=sampling["presence_penalty"],
-                frequency_penalty=sampling["frequency_penalty"],
-                mirostat_mode=sampling["mirostat_mode"], mirostat_tau=sampling["mirostat_tau"],
-                mirostat_eta=sampling["mirostat_eta"],
-            )
-            for chunk in stream:
-                if request.cancel.is_set():
-                    finish = FinishReason.CANCELLED
-                    break
-                choice = chunk["choices"][0]
-                if choice["text"]:
-                    first_text_at = first_text_at or time.perf_counter()
-                    pieces.append(choice["text"])
-                    on_text(choice["text"])
-                if choice["finish_reason"] == "length":
-                    finish = FinishReason.LENGTH
-            stream.close()
+            loop = run_reply_loop(
+                llama, prompt, sampling=sampling, seed=request.seed,
+                max_tokens=min(int(sampling["max_tokens"]), n_ctx - len(prompt)),
+                stops=_stop_texts(built.formatted.stop, request.template.stops, sampling["stop"]),
+                stopping_criteria=built.formatted.stopping_criteria, cancel=request.cancel,
+                on_text=on_text)
         except (RuntimeError, ValueError) as exc:
             raise GenerationError(f"llama.cpp failed while generating ({exc}); "
                                   "try again, or lower the context length.") from exc
         finished_at = time.perf_counter()
-        text = "".join(pieces)
-        completion_tokens = len(llama.tokenize(text.encode("utf-8"), add_bos=False,
-                                               special=True)) if text else 0
+        self._reply = (len(prompt), list(loop.tokens) if loop.exact else [])
         return GenerationResult(
-            text=text, finish_reason=finish, prompt_tokens=len(prompt),
-            completion_tokens=completion_tokens,
-            tokens_per_s=_rate(completion_tokens, first_text_at, finished_at),
-            ttft_ms=(first_text_at - started) * 1000 if first_text_at else None,
-            dropped_messages=dropped,
+            text=loop.text, finish_reason=loop.finish, prompt_tokens=len(prompt),
+            completion_tokens=loop.generated,
+            tokens_per_s=_rate(loop.generated, loop.first_text_at, finished_at),
+            ttft_ms=(loop.first_text_at - started) * 1000 if loop.first_text_at else None,
+            dropped_messages=len(fit.dropped),
+            tokens=self._reply_tokens(request, prefix + loop.tokens, loop.exact, loop.text),
+            context=usage, reused_tokens=reused,
         )
 
-    def _prefill(self, tokens: list[int], request: GenerationRequest) -> bool:
-        """Evaluate the prompt in chunks, reusing the cached prefix; False if cancelled."""
-        llama = self._require_model()
-        cached = llama.input_ids[: llama.n_tokens].tolist()
-        reuse = 0
-        for cached_token, token in zip(cached, tokens, strict=False):
-            if cached_token != token:
-                break
-            reuse += 1
-        if reuse < llama.n_tokens and self._recurrent:
-            reuse = 0  # recurrent state cannot be rolled back to a prefix
+    def remember_state(self, request: GenerationRequest) -> None:
+        """Keep the KV state left by ``request``'s reply for the conversation's next prompt (in
+        RAM and, when enabled, on disk). Called after the reply has been delivered."""
+        if self._llama is not None and not self._recurrent and request.purpose == "reply":
+            self._settle()
+            llama = self._llama
+            if llama.n_tokens > self._batched:  # keep only cells a fresh evaluation would compute
+                llama.n_tokens = self._batched
+                llama._ctx.kv_cache_seq_rm(-1, self._batched, -1)
+            self._states.remember(self._llama, template_key(request.template.source),
+                                  request.state_cache)
+
+    def _settle(self) -> None:
+        """Evaluate the last reply's tokens again, in batches: generated one at a time, their
+        KV cells differ slightly from what a fresh evaluation of the conversation computes, and
+        the next prompt must not depend on which one it gets."""
+        llama, _ = self._require_model()
+        prompt_length, tokens = self._reply
+        if self._batched < prompt_length or not tokens:
+            return
+        held = llama.input_ids[:prompt_length].tolist() + tokens
+        start = prompt_length - 1 if len(tokens) == 1 else prompt_length
+        llama.n_tokens = start
+        for low, high in batches(start, len(held)):
+            llama.eval(held[low:high])
+        self._batched = llama.n_tokens
+        self._reply = (0, [])
+
+    def _prefix_tokens(self, request: GenerationRequest) -> list[int]:
+        """The tokens of the text a continued reply already has (its recorded ones if known)."""
+        if not request.reply_prefix:
+            return []
+        recorded = request.reply_prefix_tokens
+        if recorded is not None and self.info is not None and recorded.model == self.info.identity:
+            return list(recorded.ids)
+        return self._require_model()[1].tokenize(request.reply_prefix, special=False)
+
+    def _reply_tokens(self, request: GenerationRequest, ids: list[int], exact: bool,
+                      text: str) -> ReplyTokens | None:
+        """The reply's tokens, if they are exactly its text (checked by decoding them)."""
+        llama, _ = self._require_model()
+        if not exact or self.info is None:
+            return None
+        try:
+            decoded = llama.detokenize(ids).decode("utf-8") if ids else ""
+        except UnicodeDecodeError:
+            return None
+        return ReplyTokens(self.info.identity, tuple(ids)) \
+            if decoded == request.reply_prefix + text else None
+
+    def _reuse(self, prompt: list[int], request: GenerationRequest) -> int:
+        """Make the KV cache share as many leading tokens with ``prompt`` as it can (restoring
+        a saved state when that beats what it holds); how many can be kept."""
+        llama, _ = self._require_model()
+        held = min(common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt), self._batched)
+        if not self._recurrent:
+            self._states.restore_best(llama, prompt, template_key(request.template.source), held,
+                                      request.state_cache)
+            if self._states.restored_tokens:
+                self._batched = llama.n_tokens  # snapshots are taken settled
+                held = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
+        if held < llama.n_tokens and self._recurrent:
+            held = 0  # recurrent state cannot be rolled back to a prefix
             llama.reset()
-        log.info("prompt of %d tokens, %d reused from the KV cache", len(tokens) + 1, reuse)
+        # The last prompt token is evaluated again (in a batch of two) when everything is cached,
+        # because sampling needs its logits.
+        return max(0, min(held, len(prompt) - 2))
+
+    def _prefill(self, prompt: list[int], reuse: int, request: GenerationRequest) -> bool:
+        """Evaluate ``prompt`` after the ``reuse`` tokens already in the KV cache, in batches;
+        False if cancelled."""
+        llama, _ = self._require_model()
+        log.info("prompt of %d tokens, %d reused", len(prompt), reuse)
         llama.n_tokens = reuse  # eval() drops the KV cache beyond this point
-        for start in range(reuse, len(tokens), PREFILL_CHUNK):
+        self._batched = min(self._batched, reuse)
+        for low, high in batches(reuse, len(prompt)):
             if request.cancel.is_set():
                 return False
-            llama.eval(tokens[start:start + PREFILL_CHUNK])
+            llama.eval(prompt[low:high])
+            self._batched = llama.n_tokens
         return True
+
+
+def _conversation_key(messages: Sequence[ChatMessage]) -> str:
+    """Names a conversation by its pinned beginning (system prompt and first user message)."""
+    head = "\x00".join(f"{m.role}:{m.content}" for m in messages[:2])
+    return hashlib.sha256(head.encode()).hexdigest()
 
 
 def _rate(tokens: int, first_at: float | None, end: float) -> float | None:
@@ -239,19 +306,3 @@ def _stop_texts(*groups: str | Sequence[str] | None) -> list[str]:
             if text and text not in texts:
                 texts.append(text)
     return texts
-
-
-def _chat_formatter(llama: llama_cpp.Llama, source: str | None) -> Jinja2ChatFormatter:
-    """A formatter for ``source``, or for the model's own template when ``source`` is None."""
-    template = source or llama.metadata.get("tokenizer.chat_template") or FALLBACK_TEMPLATE
-    eos_id, bos_id = llama.token_eos(), llama.token_bos()
-    eos = llama._model.token_get_text(eos_id) if eos_id != -1 else ""
-    bos = llama._model.token_get_text(bos_id) if bos_id != -1 else ""
-    try:
-        return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos,
-                                   stop_token_ids=[eos_id])
-    except jinja2.TemplateError as exc:
-        whose = "inside the model file" if source is None else "chosen in Settings"
-        raise GenerationError(f"The chat template {whose} is broken ({exc}); "
-                              "choose another chat template in Settings.") from exc
-

@@ -16,12 +16,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app.core.chat_templates import TemplateChoice
 from app.core.errors import ParleyError, user_message
-from app.core.generation import GenerationRequest, GenerationResult, LoadRequest, ModelInfo
+from app.core.generation import (
+    ChatMessage,
+    ContextUsage,
+    GenerationRequest,
+    GenerationResult,
+    LoadRequest,
+    ModelInfo,
+)
 from app.core.load_errors import LoadCancelled
 from app.core.load_marker import LoadMarker
 from app.core.offload import OffloadSupport
@@ -36,7 +45,19 @@ class Engine(Protocol):
     def offload_support(self) -> OffloadSupport: ...
     def generate(self, request: GenerationRequest,
                  on_text: Callable[[str], None]) -> GenerationResult: ...
+    def remember_state(self, request: GenerationRequest) -> None: ...
+    def measure(self, messages: list[ChatMessage], template: TemplateChoice,
+                max_tokens: int) -> ContextUsage: ...
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class MeasureRequest:
+    """A conversation to measure against the context window (for the live meter)."""
+
+    messages: list[ChatMessage]
+    template: TemplateChoice
+    max_tokens: int
 
 
 class EngineWorker(QObject):
@@ -51,6 +72,7 @@ class EngineWorker(QObject):
     textStreamed = Signal(int, str)      # request id, new text
     generationFinished = Signal(int, object)  # request id, GenerationResult
     generationFailed = Signal(int, str)  # request id, one sentence
+    contextMeasured = Signal(int, object)  # measure id, ContextUsage
     closed = Signal()
 
     def __init__(self, engine_factory: Callable[[], Engine], marker: LoadMarker | None = None) -> None:
@@ -119,6 +141,22 @@ class EngineWorker(QObject):
             self.generationFailed.emit(request_id, user_message(exc))
             return
         self.generationFinished.emit(request_id, result)
+        try:  # after the reply is delivered: keep its KV state for the next prompt
+            self._engine.remember_state(request)
+        except Exception:  # only costs speed later
+            log.exception("keeping the state of generation %d failed", request_id)
+
+    @Slot(int, object)
+    def measure(self, measure_id: int, request: MeasureRequest) -> None:
+        """Count how much of the context window a conversation takes (nothing if no model)."""
+        if self._engine is None or not self._model_ready:
+            return
+        try:
+            usage = self._engine.measure(request.messages, request.template, request.max_tokens)
+        except Exception as exc:  # a meter must never break the chat
+            log.info("measuring the context failed: %s", exc)
+            return
+        self.contextMeasured.emit(measure_id, usage)
 
     @Slot()
     def shutdown(self) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.migrations import SCHEMA_VERSION
 from app.core.models import ConversationRecord, Message, MessageStatus, Role
 from app.core.search_text import MATCH_END, MATCH_START, match_query, search_text
 from app.core.settings import Settings
@@ -254,8 +255,8 @@ def test_the_schema_2_fixture_migrates_with_nothing_lost(tmp_path: Path) -> None
     old_conversations = [dict(r) for r in before.execute("SELECT * FROM conversations ORDER BY id")]
     before.close()
     store = Store(path)
-    assert store.schema_version == 3
-    assert list(tmp_path.glob("conversations.sqlite3.before-v3-*"))  # the automatic backup
+    assert store.schema_version == SCHEMA_VERSION
+    assert list(tmp_path.glob(f"conversations.sqlite3.before-v{SCHEMA_VERSION}-*"))  # the backup
     assert store.integrity_check() == "ok"
     after = store._db
     for old in old_messages:

@@ -160,4 +160,9 @@ def test_continuing_a_cut_reply_picks_up_where_it_ended(engine: LlamaEngine) -> 
     whole = greedy(24)
     start = greedy(10)
     assert whole.startswith(start) and len(start) < len(whole)
-    assert start + greedy(14, prefix=start) == whole  # same tokens as if it had never stopped
+    continued = start + greedy(14, prefix=start)
+    # It goes on mid-sentence, as if it had never stopped. (Not necessarily to the last token:
+    # the stopped reply's tokens are now evaluated in a batch, and llama.cpp's CPU kernels give
+    # slightly different numbers for a token decoded alone, so greedy choices can part at a
+    # near-tie several tokens later.)
+    assert continued[:len(start) + 12] == whole[:len(start) + 12]

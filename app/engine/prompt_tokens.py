@@ -1,0 +1,119 @@
+"""Prompts as tokens: the model's chat template, rendered and tokenized the same way every time.
+
+A reply's text does not always tokenize back into the tokens the model wrote (BPE may split
+"Hello" differently from the "Hel" + "lo" the model sampled). If a follow-up's prompt used the
+re-tokenized text, it would differ from the KV cache part way through the last reply, and
+everything after that point would be evaluated again. So replies carry their recorded tokens
+(``ReplyTokens``), and the prompt is assembled from the template's text between messages
+(tokenized) and those tokens, spliced in where the reply's text would be.
+
+Splicing is checked, never assumed: the template is rendered once with the real texts and once
+with a marker in place of each recorded reply; only if the marked rendering, with the texts put
+back, is exactly the real one are the recorded tokens used. Otherwise (a template that rewrites
+replies, tokens of another model) the whole prompt is tokenized as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import jinja2
+import llama_cpp
+from llama_cpp.llama_chat_format import ChatFormatterResponse, Jinja2ChatFormatter
+
+from app.core.chat_templates import TemplateChoice
+from app.core.errors import ParleyError
+from app.core.generation import ChatMessage
+
+# Used when a model carries no chat template of its own.
+FALLBACK_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+_MARK = "\ue000{}\ue001"  # private-use characters: never in a template's own text
+_MARK_PATTERN = re.compile("\ue000(\\d+)\ue001")
+
+
+class GenerationError(ParleyError):
+    """A reply could not be generated."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A rendered prompt and its tokens."""
+
+    formatted: ChatFormatterResponse
+    tokens: list[int]
+
+
+class PromptBuilder:
+    """Renders and tokenizes prompts for one loaded model (one formatter per template text)."""
+
+    def __init__(self, llama: llama_cpp.Llama, model_identity: str) -> None:
+        self._llama = llama
+        self._identity = model_identity
+        self._formatters: dict[str | None, Jinja2ChatFormatter] = {}
+
+    def formatter(self, template: TemplateChoice) -> Jinja2ChatFormatter:
+        """The formatter for ``template`` (compiled once per template text)."""
+        if template.source not in self._formatters:
+            self._formatters[template.source] = _chat_formatter(self._llama, template.source)
+        return self._formatters[template.source]
+
+    def build(self, messages: Sequence[ChatMessage], template: TemplateChoice) -> Prompt:
+        """The prompt for ``messages``, ending with the assistant's turn opened."""
+        formatted = self._render(messages, template, lambda i, m: m.content)
+        first_bos = not formatted.added_special
+        spliced = [i for i, m in enumerate(messages)
+                   if m.tokens is not None and m.tokens.model == self._identity and m.content]
+        if spliced:
+            marked = self._render(messages, template,
+                                  lambda i, m: _MARK.format(i) if i in spliced else m.content).prompt
+            parts = _MARK_PATTERN.split(marked)
+            texts, order = parts[0::2], [int(i) for i in parts[1::2]]
+            rebuilt = "".join(text + (messages[order[n]].content if n < len(order) else "")
+                              for n, text in enumerate(texts))
+            if order == spliced and rebuilt == formatted.prompt:
+                tokens: list[int] = []
+                for n, text in enumerate(texts):
+                    tokens += self.tokenize(text, bos=first_bos and n == 0)
+                    if n < len(order):
+                        tokens += messages[order[n]].tokens.ids  # type: ignore[union-attr]
+                return Prompt(formatted, tokens)
+        return Prompt(formatted, self.tokenize(formatted.prompt, bos=first_bos))
+
+    def tokenize(self, text: str, bos: bool = False, special: bool = True) -> list[int]:
+        """``text`` as tokens (special tokens such as <|im_end|> recognized unless ``special``
+        is False)."""
+        if not text and not bos:
+            return []
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=bos, special=special)
+
+    def _render(self, messages: Sequence[ChatMessage], template: TemplateChoice,
+                content: Callable[[int, ChatMessage], str]) -> ChatFormatterResponse:
+        try:
+            return self.formatter(template)(messages=[
+                {"role": m.role, "content": content(i, m)}
+                for i, m in enumerate(messages)])
+        except (jinja2.TemplateError, ValueError, TypeError) as exc:
+            whose = "model's" if template.source is None else "chosen"
+            raise GenerationError(f"The {whose} chat template failed on this conversation "
+                                  f"({exc}); choose another chat template in Settings.") from exc
+
+
+def _chat_formatter(llama: llama_cpp.Llama, source: str | None) -> Jinja2ChatFormatter:
+    """A formatter for ``source``, or for the model's own template when ``source`` is None."""
+    template = source or llama.metadata.get("tokenizer.chat_template") or FALLBACK_TEMPLATE
+    eos_id, bos_id = llama.token_eos(), llama.token_bos()
+    eos = llama._model.token_get_text(eos_id) if eos_id != -1 else ""
+    bos = llama._model.token_get_text(bos_id) if bos_id != -1 else ""
+    try:
+        return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos,
+                                   stop_token_ids=[eos_id])
+    except jinja2.TemplateError as exc:
+        whose = "inside the model file" if source is None else "chosen in Settings"
+        raise GenerationError(f"The chat template {whose} is broken ({exc}); "
+                              "choose another chat template in Settings.") from exc
