@@ -24,8 +24,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from app.core.chat_templates import choose_template
 from app.core.errors import ParleyError
-from app.core.generation import GenerationResult, ModelInfo
+from app.core.generation import GenerationResult, ModelInfo, OverflowPolicy
 from app.core.load_marker import LoadMarker
 from app.core.model_library import ModelLibrary
 from app.core.models import ConversationSummary, Message, MessageStatus, Role, SearchHit
@@ -35,8 +36,16 @@ from app.core.settings import Settings
 from app.core.store import Store
 from app.core.titles import shorten
 from app.core.tree import BranchItem
-from app.core.turn import Turn, continue_reply, start_reply, start_turn
-from app.engine.worker import EngineWorker
+from app.core.turn import (
+    Turn,
+    branch_history,
+    continue_reply,
+    prompt_history,
+    start_reply,
+    start_turn,
+)
+from app.engine.worker import EngineWorker, MeasureRequest
+from app.ui.context_meter import ContextTracker
 from app.ui.model_loader import ModelLoader
 from app.ui.model_manager import ModelManager
 from app.ui.reply_stream import Reply, ReplyStream
@@ -63,6 +72,7 @@ class ChatController(QObject):
     settingsChanged = Signal()              # defaults, overrides or the open conversation changed
     speedChanged = Signal(str)
     errorOccurred = Signal(str)
+    contextFull = Signal(str)  # the history outgrew the window (policy: ask); the question to ask
 
     _shutdownRequested = Signal()  # to the worker (queued: it lives on its own thread)
 
@@ -90,6 +100,9 @@ class ChatController(QObject):
         self.replies.finished.connect(self._on_finished)
         self.replies.failed.connect(self._on_failed)
         self.replies.lost.connect(self._on_lost)
+        self.replies.contextFull.connect(self._on_context_full)
+        self._asking: tuple[Reply, GenerationResult] | None = None  # waiting for the user's answer
+        self.context = ContextTracker(worker)
         self.loader = ModelLoader(worker, lambda: self.settings,
                                   lambda: not self.busy and not self._closed, marker)
         self.loader.problem.connect(self.errorOccurred)
@@ -97,13 +110,16 @@ class ChatController(QObject):
         self.library.problem.connect(self.errorOccurred)
         self.titles = TitleMaker(worker, request_ids)
         self.titles.titled.connect(self._on_titled)
+        for changed in (self.conversationOpened, self.branchChanged, self.settingsChanged,
+                        self.loader.loaded):
+            changed.connect(lambda *_: self.measure_context())
 
     # -- queries -----------------------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
-        """Whether a reply is being generated."""
-        return self.replies.active is not None
+        """Whether a reply is being generated (or waits for the user to say how)."""
+        return self.replies.active is not None or self._asking is not None
 
     @property
     def is_temporary(self) -> bool:
@@ -418,13 +434,10 @@ class ChatController(QObject):
     def stop(self) -> None:
         """Stop the reply being generated (and any alternatives after it); its text is kept."""
         self.replies.stop()
+        self.answer_context_full(drop_oldest=False)
 
     def _on_finished(self, reply: Reply, message: Message, result: GenerationResult) -> None:
         self.messageUpdated.emit(message)
-        if result.dropped_messages:
-            self.errorOccurred.emit(
-                f"The {result.dropped_messages} oldest messages no longer fit in the model's "
-                "context window and were left out of this reply.")
         if reply.alternatives_left and not reply.turn.request.cancel.is_set():
             number, *rest = reply.alternatives_left
             user = reply.turn.user_message
@@ -439,6 +452,43 @@ class ChatController(QObject):
             self.titles.request(reply.store, reply.turn.conversation_id,
                                 reply.turn.user_message.content, message.content, reply.settings,
                                 reply.turn.request.seed)
+
+    def _on_context_full(self, reply: Reply, result: GenerationResult) -> None:
+        """The history outgrew the context window and the policy is to ask: hold the reply."""
+        self._asking = (reply, result)
+        self.contextFull.emit(
+            "This conversation no longer fits in the model's context window. Drop the oldest "
+            "messages for this reply (the system prompt and your first message stay), or stop "
+            "here? Starting a new chat or raising the context length in Settings also helps.")
+
+    def answer_context_full(self, drop_oldest: bool) -> None:
+        """The user's answer: send the held reply dropping the oldest messages, or record that
+        it was not sent."""
+        if self._asking is None:
+            return
+        reply, result = self._asking
+        self._asking = None
+        if drop_oldest and not self._closed:
+            reply.turn.request.overflow = OverflowPolicy.DROP_OLDEST
+            self.replies.start(reply)
+            return
+        message = reply.recorder.finish(result)  # failed, saying why
+        self.messageUpdated.emit(message)
+        self._idle()
+
+    def measure_context(self) -> None:
+        """Ask how much of the context window the open chat takes (the meter updates later)."""
+        conversation = self.current_conversation_id
+        branch = self.branch() if conversation is not None else []
+        settings = self.settings
+        try:
+            messages = (branch_history(self.chat_store, conversation, branch[-1].message.id,
+                                       settings) if conversation is not None and branch
+                        else prompt_history([], settings["system_prompt"]))
+            template = choose_template(settings["chat_template"], settings["custom_template"])
+        except ParleyError:
+            return  # a broken custom template is reported where it is chosen
+        self.context.measure(MeasureRequest(messages, template, int(settings["max_tokens"])))
 
     def _on_titled(self, conversation_id: int) -> None:
         self.refresh_conversations()
@@ -466,6 +516,7 @@ class ChatController(QObject):
         self.busyChanged.emit(False)
         self.refresh_conversations()
         self.loader.check_now()
+        self.measure_context()
 
     def _stop_now(self) -> None:
         """Stop the reply at once (kept, marked stopped), e.g. when its chat goes away."""
@@ -483,6 +534,7 @@ class ChatController(QObject):
         self._closed = True  # first: nothing below may start a reply or a model load
         self.loader.cancel()
         self.library.cancel_downloads()
+        self.answer_context_full(drop_oldest=False)
         self._stop_now()
         self.titles.cancel_all()
         self.replies.closed = True

@@ -21,8 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from app import APP_NAME
+from app.core.generation import ContextUsage
 from app.core.tree import BranchItem
+from app.ui import dialogs
 from app.ui.composer import Composer
+from app.ui.context_meter import ContextMeter
 from app.ui.controller import ChatController
 from app.ui.model_files import TakesModelDrops
 from app.ui.model_picker import ModelPicker
@@ -92,7 +95,9 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self.model_status = ModelStatus(controller.loader)
         self.speed_label = QLabel()
         self.speed_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.context_meter = ContextMeter()
         self.statusBar().addWidget(self.model_status, 1)
+        self.statusBar().addPermanentWidget(self.context_meter)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.setAcceptDrops(True)  # dropped .gguf files join the library
 
@@ -179,6 +184,8 @@ class MainWindow(TakesModelDrops, QMainWindow):
         controller.speedChanged.connect(self.speed_label.setText)
         controller.errorOccurred.connect(self.show_error)
         controller.movedToTrash.connect(self._offer_undo)
+        controller.context.usageChanged.connect(self._show_context)
+        controller.contextFull.connect(self._ask_context_full)
         actions = self.transcript.actions
         actions.navigate.connect(controller.show_sibling)
         actions.edit.connect(controller.edit)
@@ -198,6 +205,15 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self.sidebar.select(self.controller.saved_conversation_id)
         self._show_title(self.controller.title_of(conversation_id))
         self.composer.setFocus()
+
+    def _show_context(self, usage: ContextUsage | None) -> None:
+        self.context_meter.show_usage(usage)
+        self.transcript.set_outside_context(set(usage.outside_ids) if usage else set())
+
+    def _ask_context_full(self, question: str) -> None:
+        choice = dialogs.choose(self, "The context window is full", question,
+                                ["Drop the oldest messages"])
+        self.controller.answer_context_full(drop_oldest=choice == 0)
 
     def _show_title(self, title: str | None) -> None:
         if self.controller.is_temporary:

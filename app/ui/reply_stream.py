@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.generation import GenerationResult
+from app.core.generation import FinishReason, GenerationResult
 from app.core.models import Message
 from app.core.settings import Settings
 from app.core.store import Store
@@ -55,6 +55,7 @@ class ReplyStream(QObject):
     finished = Signal(object, object, object)  # Reply, its stored Message, GenerationResult
     failed = Signal(object, object, str)       # Reply, its stored Message, one sentence
     lost = Signal(str)  # the reply could not be recorded (its chat was deleted); one sentence
+    contextFull = Signal(object, object)  # Reply (not sent: policy "ask"), GenerationResult
 
     _generateRequested = Signal(int, object)
 
@@ -118,7 +119,9 @@ class ReplyStream(QObject):
 
     def _on_finished(self, request_id: int, result: GenerationResult) -> None:
         reply = self._take(request_id)
-        if reply is not None:
+        if reply is not None and result.finish_reason is FinishReason.CONTEXT_FULL:
+            self.contextFull.emit(reply, result)  # nothing recorded yet: the user decides
+        elif reply is not None:
             if result.tokens_per_s:
                 self.speedChanged.emit(f"{result.tokens_per_s:.1f} tok/s")
             if (message := self._record(lambda: reply.recorder.finish(result))) is not None:

@@ -42,6 +42,7 @@ GROUP_TITLES = {
     Group.SAMPLING: "Sampling · applies to the next message",
     Group.MODEL: "Model loading · a change reloads the model",
     Group.CONVERSATION: "Conversation · applies to the next message",
+    Group.MEMORY: "Conversation memory · keeps long chats fast",
 }
 
 
