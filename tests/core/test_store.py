@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import StoreError
+from app.core.generation import ReplyTokens
 from app.core.migrations import MIGRATIONS, SCHEMA_VERSION
 from app.core.models import GenerationStats, MessageStatus, Role
 from app.core.store import Store, open_store
@@ -80,6 +81,26 @@ def test_streaming_reply_is_written_incrementally_and_finished(tmp_path: Path) -
     assert final.stats == GenerationStats("m.gguf", {"temperature": 0.5}, 7, 12, 3, 99.5, 42.0)
     assert store.message(user.id).stats is None
     other.close()
+    store.close()
+
+
+def test_a_reply_keeps_its_exact_tokens_until_it_is_deleted(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    conversation = store.create_conversation("t")
+    user = store.add_message(conversation, Role.USER, "hi")
+    reply = store.add_message(conversation, Role.ASSISTANT, "", parent_id=user.id,
+                              status=MessageStatus.STREAMING)
+    tokens = ReplyTokens("model-identity", (9906, 0, 2**31 - 1, 13))
+    store.finish_message(reply.id, "Hello!", MessageStatus.COMPLETE, tokens=tokens)
+    assert store.reply_tokens([user.id, reply.id]) == {reply.id: tokens}
+    store.finish_message(reply.id, "Hello! More", MessageStatus.STOPPED)  # the text changed
+    assert store.reply_tokens([reply.id]) == {}
+    store.finish_message(reply.id, "Hello!", MessageStatus.COMPLETE, tokens=tokens)
+    store.delete_message(user.id)
+    assert store.reply_tokens([reply.id]) == {}
+    assert store._db.execute("SELECT COUNT(*) FROM reply_tokens").fetchone()[0] == 0
+    many = [store.add_message(conversation, Role.USER, str(i)).id for i in range(1200)]
+    assert store.reply_tokens(many) == {}  # more ids than SQLite takes parameters at once
     store.close()
 
 

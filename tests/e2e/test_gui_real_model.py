@@ -148,3 +148,30 @@ def test_alternatives_branches_and_titles_with_the_real_model(open_session, qtbo
     continued = store.message(reply_id)
     assert continued.content.startswith(stopped.content) and len(continued.content) > len(stopped.content)
     assert PromptRecordingEngine.prompts[-1].endswith(stopped.content)
+
+
+def test_a_long_chat_reopened_after_a_restart_answers_from_its_saved_state(open_session, qtbot) -> None:
+    session = open_session(LlamaEngine, model=None)
+    session.controller.set_settings(Scope.DEFAULTS, {"max_tokens": 48})
+    for question in ("Tell me about cats.", "And about dogs?"):
+        send(qtbot, session, question)
+        qtbot.waitUntil(lambda: not session.controller.busy, timeout=120_000)
+    engine = session.controller._worker._engine
+    conversation = session.controller.current_conversation_id
+    # The meter counts the conversation with the model's own tokenizer.
+    qtbot.waitUntil(lambda: session.controller.context.usage is not None
+                    and session.controller.context.usage.used_tokens > 100, timeout=30_000)
+    assert session.window.context_meter.format().startswith("Context ")
+    assert list(session.profile.paths.kv_state_dir.glob("*.kvstate"))  # saved after each reply
+    session.close()
+    assert engine.info is None  # closed with the window
+
+    again = open_session(LlamaEngine, model=None)
+    assert again.controller.current_conversation_id == conversation
+    send(qtbot, again, "Which is easier to keep?")
+    qtbot.waitUntil(lambda: not again.controller.busy, timeout=120_000)
+    restarted = again.controller._worker._engine
+    assert restarted._states.restored_tokens > 100  # only the new message was evaluated
+    reply = again.profile.store.messages(conversation)[-1]
+    assert reply.status in (MessageStatus.COMPLETE, MessageStatus.INCOMPLETE)  # 48 tokens at most
+    assert reply.content.strip()
