@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 from app.core.models import Message, MessageStatus, Role
 from app.core.tree import BranchItem
 from app.ui import dialogs
-from app.ui.safe_text import SafeTextView, render_untrusted_markdown
+from app.ui.safe_text import SafeTextView, untrusted_plain_text
+
+OUTSIDE_CONTEXT_NOTE = "Outside the context window: the model no longer sees this message"
 
 STATUS_NOTES = {
     MessageStatus.STREAMING: "generating…",
@@ -86,7 +88,7 @@ def message_header(message: Message) -> str:
 
 def plain_text(markdown: str) -> str:
     """A message's Markdown as the plain text it reads as."""
-    return render_untrusted_markdown(markdown).toPlainText()
+    return untrusted_plain_text(markdown)
 
 
 def _tool_button(text: str, tip: str) -> QToolButton:
@@ -108,6 +110,7 @@ class MessageWidget(QFrame):
         self.actions = actions
         self.message = message
         self.retired = False  # removed from the transcript: a late answer to a dialog is ignored
+        self.outside_context = False  # the model no longer sees this message (see set_outside_context)
         self.siblings = item.siblings
         is_reply = message.role is Role.ASSISTANT
         self.setObjectName("assistantMessage" if is_reply else "userMessage")
@@ -127,7 +130,12 @@ class MessageWidget(QFrame):
         for widget in (self.previous_button, self.position_label, self.next_button):
             header_row.addWidget(widget)
 
+        self.context_note = QLabel(OUTSIDE_CONTEXT_NOTE)
+        self.context_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.context_note.setWordWrap(True)
+        self.context_note.setStyleSheet("color: palette(mid); font-size: small; font-style: italic;")
         self.body = SafeTextView()
+        self._body_palette = self.body.palette()
         self.editor = QPlainTextEdit()
         self.editor.setAccessibleName("Edit the message")
         self.edit_send = QPushButton("Send as new version")
@@ -181,11 +189,13 @@ class MessageWidget(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addLayout(header_row)
+        layout.addWidget(self.context_note)
         layout.addWidget(self.body)
         layout.addWidget(self.edit_box)
         layout.addLayout(action_row)
         # Visibility only once everything has a parent (a parentless visible widget is a window).
         self.edit_box.hide()
+        self.context_note.hide()
         self.edit_button.setVisible(not is_reply)
         for button in (self.regenerate_button, self.good_button, self.bad_button):
             button.setVisible(is_reply)
@@ -216,9 +226,20 @@ class MessageWidget(QFrame):
         self.previous_button.setEnabled(position > 1)
         self.next_button.setEnabled(position < len(siblings))
 
+    def set_outside_context(self, outside: bool) -> None:
+        """Mark the message as outside the model's context window (a note, a dimmed body), or not."""
+        if outside == self.outside_context:
+            return
+        self.outside_context = outside
+        self.context_note.setVisible(outside)
+        palette = QPalette(self._body_palette)
+        if outside:
+            palette.setColor(QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.PlaceholderText))
+        self.body.setPalette(palette)
+
     def show_streaming_text(self, text: str) -> None:
-        """Show the reply text received so far."""
-        self.body.set_markdown(text)
+        """Show the reply text received so far (only what changed is rendered again)."""
+        self.body.set_streaming_markdown(text)
 
     def set_busy(self, busy: bool) -> None:
         """While a reply is being written, actions that change the history wait."""

@@ -1,13 +1,10 @@
 """Showing untrusted model text: Markdown rendered with nothing loaded and nothing followed.
 
-Qt's text classes load local files named in Markdown images (``/dev/zero`` hangs the process)
-the moment a document with an image is laid out, and QTextBrowser follows ``file:`` links.
-So model text is parsed into a *detached* document (no layout, hence no loading), every image
-in it is replaced by a plain-text note, and only then is it shown. Raw HTML is shown as text.
-Links open only when clicked, only for http(s), and only in the system browser.
-
-(Overriding ``loadResource`` in Python is not an option: in PySide6 6.12 every call of such an
-override drops a reference to ``None``, which eventually aborts the interpreter.)
+Model text is rendered into detached documents whose images are replaced by text notes before
+anything is laid out (see ``untrusted_markdown``). Raw HTML is shown as text. Links open only
+when clicked, only for http(s), and only in the system browser. A text that is small and tame
+(``fits_whole``) is rendered in one piece; any other text, and every reply while it streams, is
+rendered chunk by chunk (``stream_render``), so no text takes long to show or to update.
 """
 
 from __future__ import annotations
@@ -16,41 +13,27 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtGui import QDesktopServices, QTextDocument
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
+
+from app.ui.markdown_chunks import MARKDOWN_LIMIT, fits_whole
+from app.ui.stream_render import ChunkedDocument, chunked_plain_text
+from app.ui.untrusted_markdown import render_untrusted_markdown
+
+__all__ = ["SafeTextView", "open_link_if_safe", "render_untrusted_markdown", "untrusted_plain_text"]
 
 log = logging.getLogger(__name__)
 
-MARKDOWN_FEATURES = (QTextDocument.MarkdownFeature.MarkdownDialectGitHub
-                     | QTextDocument.MarkdownFeature.MarkdownNoHTML)
 SAFE_LINK_SCHEMES = frozenset({"http", "https"})
 
 
-def render_untrusted_markdown(text: str) -> QTextDocument:
-    """A new document showing ``text`` as Markdown, with every image replaced by a text note."""
-    document = QTextDocument()
-    document.setMarkdown(text, MARKDOWN_FEATURES)
-    _replace_images(document)
-    return document
-
-
-def _replace_images(document: QTextDocument) -> None:
-    images: list[tuple[int, int, str]] = []
-    block = document.begin()
-    while block.isValid():
-        fragments = block.begin()
-        while not fragments.atEnd():
-            fragment = fragments.fragment()
-            if fragment.isValid() and fragment.charFormat().isImageFormat():
-                name = fragment.charFormat().toImageFormat().name()
-                images.append((fragment.position(), fragment.length(), name))
-            fragments += 1
-        block = block.next()
-    cursor = QTextCursor(document)
-    for position, length, name in reversed(images):
-        cursor.setPosition(position)
-        cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
-        cursor.insertText(f"[image not loaded: {name}]", QTextCharFormat())
+def untrusted_plain_text(text: str) -> str:
+    """The plain text that untrusted Markdown reads as (however long or hostile it is)."""
+    if fits_whole(text):
+        return render_untrusted_markdown(text).toPlainText()
+    if len(text) > MARKDOWN_LIMIT:
+        return text  # mostly shown as plain text anyway
+    return chunked_plain_text(text)
 
 
 def open_link_if_safe(url: QUrl) -> bool:
@@ -74,16 +57,41 @@ class SafeTextView(QTextBrowser):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self._rendered: QTextDocument | None = None  # the document we created and own
+        self._whole: QTextDocument | None = None  # the one-piece document we own, if shown
+        self._chunked: ChunkedDocument | None = None  # the chunked document we own, if shown
+        self._final: str | None = None  # the finished text shown
 
     def set_markdown(self, text: str) -> None:
-        """Show ``text`` (untrusted) as Markdown."""
-        document = render_untrusted_markdown(text)
+        """Show ``text`` (untrusted, finished) as Markdown."""
+        if text == self._final:
+            return
+        self._final = text
+        if fits_whole(text):
+            self._show(render_untrusted_markdown(text), None)
+        elif self._chunked is None or self._chunked.text != text:
+            chunked = ChunkedDocument()
+            chunked.extend(text)
+            self._show(chunked.document, chunked)
+        # else: the streamed document already is what rendering ``text`` in chunks gives
+
+    def set_streaming_markdown(self, text: str) -> None:
+        """Show ``text`` (untrusted), the reply received so far; only what changed is rendered."""
+        self._final = None
+        if self._chunked is not None and text.startswith(self._chunked.text):
+            self._chunked.extend(text)
+            return
+        chunked = ChunkedDocument()
+        chunked.extend(text)
+        self._show(chunked.document, chunked)
+
+    def _show(self, document: QTextDocument, chunked: ChunkedDocument | None) -> None:
         document.setParent(self)
+        document.setTextWidth(self.viewport().width())
         self.setDocument(document)  # Qt deletes its own default document, not ours
-        if self._rendered is not None:
-            self._rendered.deleteLater()
-        self._rendered = document
+        for old in (self._whole, self._chunked.document if self._chunked else None):
+            if old is not None:
+                old.deleteLater()
+        self._whole, self._chunked = (None, chunked) if chunked is not None else (document, None)
         document.documentLayout().documentSizeChanged.connect(self._fit_height)
         self._fit_height()
 
@@ -92,9 +100,12 @@ class SafeTextView(QTextBrowser):
         self._fit_height()
 
     def _fit_height(self, *_: Any) -> None:
-        self.document().setTextWidth(self.viewport().width())
+        document = self.document()
+        width = self.viewport().width()
+        if document.textWidth() != width:  # setting it, even unchanged, lays out everything again
+            document.setTextWidth(width)
         margins = self.contentsMargins()
-        height = int(self.document().size().height()) + margins.top() + margins.bottom() + 2
+        height = int(document.size().height()) + margins.top() + margins.bottom() + 2
         if height != self.height():
             self.setFixedHeight(height)
 

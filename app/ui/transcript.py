@@ -18,14 +18,16 @@ from app.ui.message_widget import MessageActions, MessageWidget
 HIGHLIGHT_MS = 1500  # how long a message found by search stays highlighted
 WINDOW = 40  # messages given widgets at a time (opening a long chat stays quick)
 FOLLOW_MARGIN = 40  # pixels from the bottom that still count as "at the bottom"
+EARLIER_MARGIN = 200  # scrolled this close to the top, the earlier messages are added above
 
 
 class TranscriptView(QScrollArea):
     """The messages of the open conversation, newest at the bottom.
 
-    Only the last ``WINDOW`` messages get widgets when a conversation opens; "Show earlier
-    messages" adds the next ``WINDOW`` above, keeping what is on screen in place. So opening a
-    1,000-message conversation costs what opening a 40-message one does.
+    Only the last ``WINDOW`` messages get widgets when a conversation opens; scrolling near the
+    top (or "Show earlier messages", for the keyboard) adds the next ``WINDOW`` above, keeping
+    what is on screen in place. So opening a 1,000-message conversation costs what opening a
+    40-message one does, and scrolling up through it adds 40 widgets at a time.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -42,6 +44,8 @@ class TranscriptView(QScrollArea):
         self._first = 0  # index in _items of the first message with a widget
         self._widgets: dict[int, MessageWidget] = {}
         self._busy = False
+        self._outside: set[int] = set()  # ids of messages outside the model's context window
+        self._earlier_soon = False  # adding earlier messages is scheduled
         self._empty_note = QLabel("Type a message below to start chatting. "
                                   "Everything stays on this computer.")
         self._empty_note.setTextFormat(Qt.TextFormat.PlainText)
@@ -57,6 +61,7 @@ class TranscriptView(QScrollArea):
         self._keep_from_bottom: int | None = None  # keep the view in place while adding above
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._remember_position)
+        bar.actionTriggered.connect(self._on_scroll_action)
         bar.rangeChanged.connect(self._on_range_changed)
 
     # -- what is shown -----------------------------------------------------------------------
@@ -103,6 +108,7 @@ class TranscriptView(QScrollArea):
 
     def _insert(self, item: BranchItem, position: int) -> MessageWidget:
         widget = MessageWidget(item, self.actions)
+        widget.set_outside_context(item.message.id in self._outside)
         self._layout.insertWidget(position, widget)
         widget.set_busy(self._busy)
         self._widgets[item.message.id] = widget
@@ -124,6 +130,13 @@ class TranscriptView(QScrollArea):
         self._busy = busy
         for widget in self._widgets.values():
             widget.set_busy(busy)
+
+    def set_outside_context(self, message_ids: set[int]) -> None:
+        """Mark exactly ``message_ids`` as outside the model's context window (also those shown
+        later, and after the branch is rebuilt)."""
+        self._outside = set(message_ids)
+        for message_id, widget in self._widgets.items():
+            widget.set_outside_context(message_id in self._outside)
 
     def focus_message(self, message_id: int) -> None:
         """Scroll to a message and highlight it briefly (a search result)."""
@@ -162,6 +175,22 @@ class TranscriptView(QScrollArea):
 
     def _remember_position(self, value: int) -> None:
         self._at_bottom = value >= self.verticalScrollBar().maximum() - FOLLOW_MARGIN
+
+    def _on_scroll_action(self, _action: int) -> None:
+        """The user scrolled (wheel, keys, scroll bar): near the top, add earlier messages."""
+        if not self._earlier_soon and self.verticalScrollBar().sliderPosition() <= EARLIER_MARGIN:
+            self._earlier_soon = True  # once the scroll bar has taken the new position
+            QTimer.singleShot(0, self, self._show_earlier_if_near_top)
+
+    def _near_top(self) -> bool:
+        bar = self.verticalScrollBar()
+        return (self._first > 0 and bar.maximum() > 0 and bar.value() <= EARLIER_MARGIN
+                and self._keep_from_bottom is None)
+
+    def _show_earlier_if_near_top(self) -> None:
+        self._earlier_soon = False
+        if self._near_top():
+            self.show_earlier()
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         """The content grew or shrank: stay at the bottom if we were there (a reply streaming

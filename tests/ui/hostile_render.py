@@ -35,6 +35,12 @@ def main(marker_dir: str) -> None:
     reply = Message(1, 1, None, Role.ASSISTANT, corpus, MessageStatus.COMPLETE, 0.0)
     view.show_conversation([BranchItem(reply, (1,))])
     view.stream_text(1, corpus + "\n\nmore")
+    # Too long to render in one piece: rendered chunk by chunk, as it streams and finished.
+    long_corpus = "\n\n".join([corpus] * 40 + ["*a" * 5_000])
+    for end in range(1, len(long_corpus), len(long_corpus) // 20):
+        view.stream_text(1, long_corpus[:end])
+        app.processEvents()
+    view.update_message(Message(1, 1, None, Role.ASSISTANT, long_corpus, MessageStatus.COMPLETE, 0.0))
     search = SearchDialog(lambda _: [SearchHit(1, corpus, 1, corpus, Role.ASSISTANT),
                                      SearchHit(1, corpus, None, corpus)])
     search.open_search()

@@ -38,6 +38,19 @@ def test_images_become_text_and_markdown_still_renders(qtbot) -> None:
     assert "bold" in text and "**" not in text and "item" in text
 
 
+def test_images_become_text_in_long_and_streamed_text(qtbot) -> None:
+    corpus = "\n\n".join(["![x](/etc/passwd) text", "| ![t](/dev/zero) |\n|---|", "- ![y](/x.png)"] * 400)
+    view = SafeTextView()
+    qtbot.addWidget(view)
+    view.set_markdown(corpus)  # too long to render in one piece
+    assert image_count(view) == 0
+    assert view.toPlainText().count("[image not loaded: /dev/zero]") == 400
+    for end in range(1, len(corpus), 997):
+        view.set_streaming_markdown(corpus[:end])
+        assert image_count(view) == 0
+    assert "[image not loaded: /etc/passwd]" in view.toPlainText()
+
+
 def test_raw_html_is_shown_as_text(qtbot) -> None:
     document = render_untrusted_markdown('<img src="/etc/passwd"> <b>x</b>')
     assert '<img src="/etc/passwd">' in document.toPlainText()

@@ -1,0 +1,110 @@
+"""Untrusted Markdown to a Qt document (or fragment) with nothing loaded and no image left.
+
+Qt's text classes load local files named in Markdown images (``/dev/zero`` hangs the process)
+the moment a document with an image is laid out. So model text is parsed into a *detached*
+document (no layout, hence no loading), every image in it is replaced by a plain-text note, and
+only then is it shown or copied into a shown document. Raw HTML is shown as text.
+
+(Overriding ``loadResource`` in Python is not an option: in PySide6 6.12 every call of such an
+override drops a reference to ``None``, which eventually aborts the interpreter.)
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtGui import (
+    QTextBlock,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextDocumentFragment,
+    QTextFormat,
+)
+
+RUN_PIECE = 500  # a run without whitespace is shown as plain text in paragraphs this long
+_RUN = re.compile(r"\S+")
+
+MARKDOWN_FEATURES = (QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+                     | QTextDocument.MarkdownFeature.MarkdownNoHTML)
+
+
+def render_untrusted_markdown(text: str) -> QTextDocument:
+    """A new document showing ``text`` as Markdown, with every image replaced by a text note."""
+    document = QTextDocument()
+    document.setMarkdown(text, MARKDOWN_FEATURES)
+    _replace_images(document)
+    return document
+
+
+def untrusted_fragment(text: str, markdown: bool, after_special: bool = False
+                       ) -> QTextDocumentFragment:
+    """``text`` rendered safely (as Markdown, or as plain text, with runs of more than
+    ``RUN_PIECE`` characters without whitespace broken into paragraphs) as a fragment that starts with
+    a paragraph break, so that inserted at the end of a document it keeps the formatting of its
+    own first paragraph (a heading, a list item, a code block).
+
+    A fragment that starts with a table or rule (after the empty paragraph Qt puts before them)
+    continues the paragraph it is inserted after instead, as in a document rendered whole;
+    only after a quote, code block or rule (``after_special``) is a table given its own empty
+    paragraph, again as Qt does."""
+    if markdown:
+        document = render_untrusted_markdown(text)
+    else:
+        document = QTextDocument()
+        # Laying out a line with no break opportunity takes time quadratic in its length.
+        # (No final newline: the break before the next chunk ends the last line.)
+        text = text.removesuffix("\n")
+        if max(map(len, text.split()), default=0) > RUN_PIECE:
+            text = _RUN.sub(_broken_run, text)
+        document.setPlainText(text)
+    cursor = QTextCursor(document)
+    first = document.begin()
+    starts_with_empty = (first.length() == 1 and first.blockFormat() == QTextBlockFormat()
+                         and first.textList() is None and document.blockCount() > 1)
+    if starts_with_empty and after_special:
+        starts_with_empty = QTextCursor(first.next()).currentTable() is None
+    if not starts_with_empty:
+        # A new empty first paragraph; the break after it carries the real first one's format.
+        cursor.insertBlock(cursor.blockFormat(), cursor.blockCharFormat())
+        first = document.begin()
+        if first.textList() is not None:
+            first.textList().remove(first)
+        cursor.setPosition(0)
+        cursor.setBlockFormat(QTextBlockFormat())
+    cursor.setPosition(0)
+    cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+    return cursor.selection()
+
+
+def _broken_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return "\n".join(run[i:i + RUN_PIECE] for i in range(0, len(run), RUN_PIECE))
+
+
+def is_special_block(block: QTextBlock) -> bool:
+    """Whether a table after ``block`` gets an empty paragraph before it (a quote, code, a rule)."""
+    block_format = block.blockFormat()
+    return (block_format.hasProperty(QTextFormat.Property.BlockCodeLanguage)
+            or block_format.hasProperty(QTextFormat.Property.BlockQuoteLevel)
+            or block_format.hasProperty(QTextFormat.Property.BlockTrailingHorizontalRulerWidth))
+
+
+def _replace_images(document: QTextDocument) -> None:
+    images: list[tuple[int, int, str]] = []
+    block = document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment = fragments.fragment()
+            if fragment.isValid() and fragment.charFormat().isImageFormat():
+                name = fragment.charFormat().toImageFormat().name()
+                images.append((fragment.position(), fragment.length(), name))
+            fragments += 1
+        block = block.next()
+    cursor = QTextCursor(document)
+    for position, length, name in reversed(images):
+        cursor.setPosition(position)
+        cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(f"[image not loaded: {name}]", QTextCharFormat())
