@@ -107,8 +107,8 @@ class PromptRecordingEngine(LlamaEngine):
 
     def generate(self, request, on_text):  # type: ignore[no-untyped-def]
         if request.purpose == "reply":
-            formatted, _ = self._format(request.messages, request.template)
-            PromptRecordingEngine.prompts.append(formatted.prompt + request.reply_prefix)
+            prompt = self._require_model()[1].build(request.messages, request.template)
+            PromptRecordingEngine.prompts.append(prompt.formatted.prompt + request.reply_prefix)
         return super().generate(request, on_text)
 
 
