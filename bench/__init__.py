@@ -1,1 +1,2 @@
-"""Performance benchmarks: ``make bench`` runs each module; ``python -m bench.history --help``."""
+"""Performance benchmarks: ``make bench`` (``python -m bench.run``) runs every part and writes
+``bench.json``; ``python -m bench.report bench.json`` prints the table for the README."""
