@@ -99,8 +99,10 @@ def _set_state(llama: llama_cpp.Llama, snapshot: Snapshot) -> bool:
     count = len(snapshot.tokens)
     if count > llama.n_ctx():
         return False
-    buffer = (ctypes.c_uint8 * len(snapshot.state)).from_buffer_copy(snapshot.state)
-    if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(snapshot.state)) != len(snapshot.state):
+    state = snapshot.state
+    kind = ctypes.c_uint8 * len(state)
+    buffer = kind.from_buffer(state) if isinstance(state, bytearray) else kind.from_buffer_copy(state)
+    if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(state)) != len(state):
         return False
     llama.input_ids[:count] = snapshot.tokens
     llama.n_tokens = count

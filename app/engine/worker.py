@@ -14,6 +14,7 @@ caller on the GUI thread.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from app.core.offload import OffloadSupport
 
 log = logging.getLogger(__name__)
 
+STREAM_INTERVAL_S = 0.03  # streamed text reaches the GUI at most this often (it shows it per frame)
+
 
 class Engine(Protocol):
     """What the worker needs from an engine (the real one, or a fake in UI tests)."""
@@ -58,6 +61,28 @@ class MeasureRequest:
     messages: list[ChatMessage]
     template: TemplateChoice
     max_tokens: int
+
+
+class _TextBatcher:
+    """Streamed text for the GUI: the first piece at once, then at most one signal per
+    ``STREAM_INTERVAL_S`` (each queued signal wakes the GUI thread, which competes with
+    llama.cpp's threads for the CPU)."""
+
+    def __init__(self, emit: Callable[[str], None]) -> None:
+        self._emit = emit
+        self._pending: list[str] = []
+        self._last = 0.0
+
+    def add(self, text: str) -> None:
+        self._pending.append(text)
+        if time.monotonic() - self._last >= STREAM_INTERVAL_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self._emit("".join(self._pending))
+            self._pending.clear()
+            self._last = time.monotonic()
 
 
 class EngineWorker(QObject):
@@ -134,8 +159,11 @@ class EngineWorker(QObject):
         try:
             if self._engine is None or not self._model_ready:
                 raise ParleyError("No model is loaded; wait for it to load, or choose another model.")
-            result = self._engine.generate(
-                request, lambda text: self.textStreamed.emit(request_id, text))
+            stream = _TextBatcher(lambda text: self.textStreamed.emit(request_id, text))
+            try:
+                result = self._engine.generate(request, stream.add)
+            finally:
+                stream.flush()  # text before a failure is kept too
         except Exception as exc:
             log.exception("generation %d failed", request_id)
             self.generationFailed.emit(request_id, user_message(exc))
