@@ -68,7 +68,7 @@ class _TextBatcher:
     ``STREAM_INTERVAL_S`` (each queued signal wakes the GUI thread, which competes with
     llama.cpp's threads for the CPU)."""
 
-    def __init__(self, emit: Callable[[str], None]) -> None:
+    def __init__(self, emit: Callable[[str, int], None]) -> None:
         self._emit = emit
         self._pending: list[str] = []
         self._last = 0.0
@@ -80,7 +80,7 @@ class _TextBatcher:
 
     def flush(self) -> None:
         if self._pending:
-            self._emit("".join(self._pending))
+            self._emit("".join(self._pending), len(self._pending))
             self._pending.clear()
             self._last = time.monotonic()
 
@@ -94,7 +94,7 @@ class EngineWorker(QObject):
     loadFailed = Signal(object, str)     # LoadRequest, one sentence
     loadCancelled = Signal(object)       # LoadRequest
     offloadProbed = Signal(object)       # OffloadSupport
-    textStreamed = Signal(int, str)      # request id, new text
+    textStreamed = Signal(int, str, int)  # request id, new text, how many pieces (about tokens)
     generationFinished = Signal(int, object)  # request id, GenerationResult
     generationFailed = Signal(int, str)  # request id, one sentence
     contextMeasured = Signal(int, object)  # measure id, ContextUsage
@@ -159,7 +159,7 @@ class EngineWorker(QObject):
         try:
             if self._engine is None or not self._model_ready:
                 raise ParleyError("No model is loaded; wait for it to load, or choose another model.")
-            stream = _TextBatcher(lambda text: self.textStreamed.emit(request_id, text))
+            stream = _TextBatcher(lambda text, pieces: self.textStreamed.emit(request_id, text, pieces))
             try:
                 result = self._engine.generate(request, stream.add)
             finally:

@@ -24,8 +24,10 @@ from app.engine.worker import EngineWorker
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 33           # at most one transcript update per frame (about 30 per second)
+FRAME_MS = 40           # at most one transcript update per frame (25 per second: each frame's
+                        # rendering competes with llama.cpp's threads for the CPU)
 SAVE_INTERVAL_MS = 500  # a streaming reply is saved at least this often
+SPEED_INTERVAL_S = 0.5  # the speed estimate in the status bar changes at most this often
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Reply:
     recorder: ReplyRecorder = field(init=False)
     pending: list[str] = field(default_factory=list)
     pieces: int = 0
+    speed_shown_at: float = 0.0  # seconds after ``started`` the speed was last shown
     started: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
@@ -92,12 +95,12 @@ class ReplyStream(QObject):
         reply = self._take()
         return reply.recorder.stop_now() if reply else None
 
-    def _on_text(self, request_id: int, text: str) -> None:
+    def _on_text(self, request_id: int, text: str, pieces: int) -> None:
         reply = self.active
         if reply is None or reply.request_id != request_id:
             return
         reply.pending.append(text)
-        reply.pieces += 1
+        reply.pieces += pieces
         if not self._frame_timer.isActive():
             self._frame_timer.start()
 
@@ -109,7 +112,8 @@ class ReplyStream(QObject):
         reply.pending.clear()
         self.streamed.emit(reply.turn.reply.id, reply.recorder.text)
         elapsed = time.monotonic() - reply.started
-        if elapsed > 0.5:
+        if elapsed - reply.speed_shown_at >= SPEED_INTERVAL_S:  # a label repaint costs a frame too
+            reply.speed_shown_at = elapsed
             self.speedChanged.emit(f"≈ {reply.pieces / elapsed:.0f} tok/s")
 
     def _save_partial_reply(self) -> None:
