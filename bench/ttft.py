@@ -31,7 +31,11 @@ from bench.history_data import HistoryGenerator
 from bench.qt_session import BenchSession, pause, quiet_offscreen_warnings
 from bench.raw_llama import count_tokens, vocabulary
 
-FIRST_QUESTION = "What is the capital of France?"
+# Each new chat starts with a different question: sending the same one again would find the
+# whole prompt in the KV cache, which is not what starting a new chat costs.
+FIRST_QUESTIONS = ("What is the capital of France?", "How do plants make food from light?",
+                   "Why is the sky blue during the day?", "What does a compiler do?",
+                   "How far away is the Moon from Earth?", "Who wrote the play Hamlet?")
 WARM_UP = "Please summarise what we have talked about in two sentences."
 FOLLOW_UPS = ("Thanks! Can you say a bit more?", "Why is that?", "Give me one example.", "And then?")
 OTHER_QUESTION = "Tell me a short joke."
@@ -82,7 +86,8 @@ def measure_ttft(model_path: Path, repetitions: int = 3, history_tokens: int = 1
             empty = []
             for _ in range(repetitions + 1):  # the first warms the app up and is not counted
                 session.controller.new_conversation()
-                empty.append(timed_send(session, FIRST_QUESTION, wait_quiet_s))
+                question = FIRST_QUESTIONS[len(empty) % len(FIRST_QUESTIONS)]
+                empty.append(timed_send(session, question, wait_quiet_s))
             progress(f"  new chat: {median(empty[1:]):.0f} ms")
             long_id = session.import_conversation(record)
             other_id = session.import_conversation(other_chat())

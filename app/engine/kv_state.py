@@ -88,11 +88,13 @@ class StateKeeper:
         self._last_saved = tokens
 
 
-def _get_state(llama: llama_cpp.Llama) -> bytes:
+def _get_state(llama: llama_cpp.Llama) -> bytearray:
     size = llama_cpp.llama_state_get_size(llama._ctx.ctx)
-    buffer = (ctypes.c_uint8 * size)()
-    written = llama_cpp.llama_state_get_data(llama._ctx.ctx, buffer, size)
-    return bytes(memoryview(buffer)[:written])
+    buffer = bytearray(size)  # writable, so a restore can hand it to llama.cpp without a copy
+    written = llama_cpp.llama_state_get_data(llama._ctx.ctx, (ctypes.c_uint8 * size).from_buffer(buffer),
+                                             size)
+    del buffer[written:]
+    return buffer
 
 
 def _set_state(llama: llama_cpp.Llama, snapshot: Snapshot) -> bool:
