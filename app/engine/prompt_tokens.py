@@ -56,6 +56,7 @@ class PromptBuilder:
         self._llama = llama
         self._identity = model_identity
         self._formatters: dict[str | None, Jinja2ChatFormatter] = {}
+        self._last: tuple[tuple[ChatMessage, ...], str | None, Prompt] | None = None
 
     def formatter(self, template: TemplateChoice) -> Jinja2ChatFormatter:
         """The formatter for ``template`` (compiled once per template text)."""
@@ -64,7 +65,16 @@ class PromptBuilder:
         return self._formatters[template.source]
 
     def build(self, messages: Sequence[ChatMessage], template: TemplateChoice) -> Prompt:
-        """The prompt for ``messages``, ending with the assistant's turn opened."""
+        """The prompt for ``messages``, ending with the assistant's turn opened (the last one
+        is remembered: fitting the window counts the very prompt that is then sent)."""
+        key = tuple(messages)
+        if self._last is not None and self._last[0] == key and self._last[1] == template.source:
+            return self._last[2]
+        prompt = self._build(messages, template)
+        self._last = (key, template.source, prompt)
+        return prompt
+
+    def _build(self, messages: Sequence[ChatMessage], template: TemplateChoice) -> Prompt:
         formatted = self._render(messages, template, lambda i, m: m.content)
         first_bos = not formatted.added_special
         spliced = [i for i, m in enumerate(messages)
