@@ -478,6 +478,8 @@ class ChatController(QObject):
 
     def measure_context(self) -> None:
         """Ask how much of the context window the open chat takes (the meter updates later)."""
+        if self._closed:
+            return  # the store may be closed already
         conversation = self.current_conversation_id
         branch = self.branch() if conversation is not None else []
         settings = self.settings
