@@ -94,8 +94,8 @@ class FakeEngine:
         fit = fit_messages(messages, count_words, budget)
         return fit, ContextUsage(fit.tokens, self.n_ctx, budget, fit.full_tokens, fit.outside_ids)
 
-    def measure(self, messages: list[ChatMessage], template: TemplateChoice,
-                max_tokens: int) -> ContextUsage:
+    def measure(self, messages: list[ChatMessage], template: TemplateChoice, max_tokens: int,
+                state_cache: object = None) -> ContextUsage:
         return self._fit(messages, max_tokens)[1]
 
     def remember_state(self, request: GenerationRequest) -> None:

@@ -83,10 +83,14 @@ def new_request(messages: list[ChatMessage], settings: Settings, seed: int,
         messages=messages, sampling=settings.sampling(), seed=seed,
         template=choose_template(settings["chat_template"], settings["custom_template"]),
         overflow=OverflowPolicy(settings["context_overflow"]),
-        state_cache=StateCachePolicy(ram_bytes=int(settings["kv_cache_ram_mb"]) * 2**20,
-                                     disk_bytes=int(settings["kv_cache_disk_mb"]) * 2**20,
-                                     disk=bool(settings["kv_cache_disk"])),
-        **extra)
+        state_cache=state_cache_policy(settings), **extra)
+
+
+def state_cache_policy(settings: Settings) -> StateCachePolicy:
+    """How much KV state the engine may keep, from ``settings``."""
+    return StateCachePolicy(ram_bytes=int(settings["kv_cache_ram_mb"]) * 2**20,
+                            disk_bytes=int(settings["kv_cache_disk_mb"]) * 2**20,
+                            disk=bool(settings["kv_cache_disk"]))
 
 
 def start_turn(store: Store, conversation_id: int | None, text: str, settings: Settings,

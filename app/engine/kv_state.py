@@ -43,7 +43,7 @@ class StateKeeper:
         self.ram = RamStateCache()
         self.disk = DiskStateCache(directory) if directory is not None else None
         self.context = ""
-        self.restored_tokens = 0  # tokens the last restore saved evaluating (for tests and logs)
+        self.restored_tokens = 0  # tokens the latest restore brought back (for tests and logs)
         self._last_saved: tuple[int, ...] = ()
 
     def model_loaded(self, context: str) -> None:
@@ -54,24 +54,25 @@ class StateKeeper:
         self._last_saved = ()
 
     def restore_best(self, llama: llama_cpp.Llama, prompt: Sequence[int], template: str,
-                     have: int, policy: StateCachePolicy) -> None:
+                     have: int, policy: StateCachePolicy) -> bool:
         """Restore the snapshot matching most of ``prompt`` when it beats the ``have`` tokens the
-        KV cache already shares with it; on any failure the cache is emptied (re-evaluation)."""
-        self.restored_tokens = 0
+        KV cache already shares with it; whether it did. On a failure the cache is emptied (so
+        the prompt is evaluated)."""
         best, length = self.ram.best(self.context, template, prompt)
         if policy.disk and self.disk is not None and length < len(prompt) - 1:
             on_disk, disk_length = self.disk.best(self.context, template, prompt)
             if disk_length > length:
                 best, length = on_disk, disk_length
         if best is None or length < have + MIN_GAIN:
-            return
+            return False
         if _set_state(llama, best):
             self.restored_tokens = length
             self._last_saved = best.tokens
             log.info("restored a saved state: %d of %d prompt tokens", length, len(prompt))
-        else:
-            log.warning("a saved state could not be restored; evaluating the prompt instead")
-            llama.reset()
+            return True
+        log.warning("a saved state could not be restored; evaluating the prompt instead")
+        llama.reset()
+        return False
 
     def remember(self, llama: llama_cpp.Llama, template: str, policy: StateCachePolicy) -> None:
         """Snapshot the KV cache as it is now (after a reply)."""

@@ -33,6 +33,7 @@ from app.core.generation import (
     ModelInfo,
     OverflowPolicy,
     ReplyTokens,
+    StateCachePolicy,
 )
 from app.core.kv_cache import common_prefix, file_identity
 from app.core.offload import OffloadSupport
@@ -152,10 +153,17 @@ class LlamaEngine:
                              fit.outside_ids)
         return fit, usage
 
-    def measure(self, messages: Sequence[ChatMessage], template: TemplateChoice,
-                max_tokens: int) -> ContextUsage:
-        """How much of the context window ``messages`` take as the next prompt (the live meter)."""
-        return self._fit(messages, template, max_tokens)[1]
+    def measure(self, messages: Sequence[ChatMessage], template: TemplateChoice, max_tokens: int,
+                state_cache: StateCachePolicy | None = None) -> ContextUsage:
+        """How much of the context window ``messages`` take as the next prompt (the live meter).
+
+        With ``state_cache``, the conversation's saved state is also restored now if the KV cache
+        does not hold it (a chat was opened), so its next message starts at once."""
+        fit, usage = self._fit(messages, template, max_tokens)
+        if state_cache is not None:
+            self._restore_for(self._require_model()[1].build(fit.messages, template).tokens,
+                              template, state_cache)
+        return usage
 
     # -- generation --------------------------------------------------------------------------
 
@@ -256,19 +264,25 @@ class LlamaEngine:
         """Make the KV cache share as many leading tokens with ``prompt`` as it can (restoring
         a saved state when that beats what it holds); how many can be kept."""
         llama, _ = self._require_model()
-        held = min(common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt), self._batched)
-        if not self._recurrent:
-            self._states.restore_best(llama, prompt, template_key(request.template.source), held,
-                                      request.state_cache)
-            if self._states.restored_tokens:
-                self._batched = llama.n_tokens  # snapshots are taken settled
-                held = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
+        held = self._restore_for(prompt, request.template, request.state_cache)
         if held < llama.n_tokens and self._recurrent:
             held = 0  # recurrent state cannot be rolled back to a prefix
             llama.reset()
         # The last prompt token is evaluated again (in a batch of two) when everything is cached,
         # because sampling needs its logits.
         return max(0, min(held, len(prompt) - 2))
+
+    def _restore_for(self, prompt: list[int], template: TemplateChoice,
+                     policy: StateCachePolicy) -> int:
+        """Restore the saved state sharing the most with ``prompt`` if it beats what the KV cache
+        holds; how many leading tokens the KV cache now shares with it (batch-computed only)."""
+        llama, _ = self._require_model()
+        held = min(common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt), self._batched)
+        if not self._recurrent and self._states.restore_best(
+                llama, prompt, template_key(template.source), held, policy):
+            self._batched = llama.n_tokens  # snapshots are taken settled
+            held = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
+        return held
 
     def _prefill(self, prompt: list[int], reuse: int, request: GenerationRequest) -> bool:
         """Evaluate ``prompt`` after the ``reuse`` tokens already in the KV cache, in batches;

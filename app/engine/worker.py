@@ -31,6 +31,7 @@ from app.core.generation import (
     GenerationResult,
     LoadRequest,
     ModelInfo,
+    StateCachePolicy,
 )
 from app.core.load_errors import LoadCancelled
 from app.core.load_marker import LoadMarker
@@ -49,18 +50,20 @@ class Engine(Protocol):
     def generate(self, request: GenerationRequest,
                  on_text: Callable[[str], None]) -> GenerationResult: ...
     def remember_state(self, request: GenerationRequest) -> None: ...
-    def measure(self, messages: list[ChatMessage], template: TemplateChoice,
-                max_tokens: int) -> ContextUsage: ...
+    def measure(self, messages: list[ChatMessage], template: TemplateChoice, max_tokens: int,
+                state_cache: StateCachePolicy | None = None) -> ContextUsage: ...
     def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class MeasureRequest:
-    """A conversation to measure against the context window (for the live meter)."""
+    """A conversation to measure against the context window (for the live meter); with
+    ``state_cache``, its saved KV state is restored ahead of its next message."""
 
     messages: list[ChatMessage]
     template: TemplateChoice
     max_tokens: int
+    state_cache: StateCachePolicy | None = None
 
 
 class _TextBatcher:
@@ -180,7 +183,8 @@ class EngineWorker(QObject):
         if self._engine is None or not self._model_ready:
             return
         try:
-            usage = self._engine.measure(request.messages, request.template, request.max_tokens)
+            usage = self._engine.measure(request.messages, request.template, request.max_tokens,
+                                         request.state_cache)
         except Exception as exc:  # a meter must never break the chat
             log.info("measuring the context failed: %s", exc)
             return

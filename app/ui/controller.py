@@ -43,6 +43,7 @@ from app.core.turn import (
     prompt_history,
     start_reply,
     start_turn,
+    state_cache_policy,
 )
 from app.engine.worker import EngineWorker, MeasureRequest
 from app.ui.context_meter import ContextTracker
@@ -490,7 +491,9 @@ class ChatController(QObject):
             template = choose_template(settings["chat_template"], settings["custom_template"])
         except ParleyError:
             return  # a broken custom template is reported where it is chosen
-        self.context.measure(MeasureRequest(messages, template, int(settings["max_tokens"])))
+        # Also restores the chat's saved state ahead of its next message (in the background).
+        self.context.measure(MeasureRequest(messages, template, int(settings["max_tokens"]),
+                                            state_cache_policy(settings)))
 
     def _on_titled(self, conversation_id: int) -> None:
         self.refresh_conversations()

@@ -182,3 +182,17 @@ def test_overflow_drops_the_oldest_but_keeps_the_system_prompt(model_path: Path)
     assert held.finish_reason is FinishReason.CONTEXT_FULL and held.text == ""
     assert held.context is not None and held.context.full_tokens > held.context.budget
     engine.close()
+
+
+def test_measuring_an_opened_chat_restores_its_state_ahead_of_the_next_message(model_path: Path) -> None:
+    engine = engine_with(model_path, None)
+    first, second = conversation(), conversation("You answer briefly.")
+    ask(engine, first, QUESTIONS[0])
+    held = engine._llama.n_tokens
+    ask(engine, second, "What is two plus two?")
+    template = new_request(first, SETTINGS, 1)
+    usage = engine.measure(list(first), template.template, 60, template.state_cache)  # chat opened
+    assert usage.used_tokens >= held and engine._states.restored_tokens == held
+    _, result = ask(engine, first, QUESTIONS[1])
+    assert result.reused_tokens == held  # nothing left to restore or evaluate again
+    engine.close()
