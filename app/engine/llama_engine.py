@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,7 @@ class LlamaEngine:
         self._recurrent = False
         self._dropped: dict[str, int] = {}  # units each conversation's last prompt left out
         self._batched = 0  # leading KV cells computed in batches (see ``batches``)
-        self._reply: tuple[int, list[int]] = (0, [])  # the last reply: its prompt length, tokens
+        self._reply: _LastReply | None = None  # to settle after it is delivered
         self.info: ModelInfo | None = None
 
     # -- loading -----------------------------------------------------------------------------
@@ -124,7 +124,7 @@ class LlamaEngine:
         self._prompts = None
         self._dropped = {}
         self._batched = 0
-        self._reply = (0, [])
+        self._reply = None
         self.info = None
 
     close = unload
@@ -199,7 +199,8 @@ class LlamaEngine:
             raise GenerationError(f"llama.cpp failed while generating ({exc}); "
                                   "try again, or lower the context length.") from exc
         finished_at = time.perf_counter()
-        self._reply = (len(prompt), list(loop.tokens) if loop.exact else [])
+        self._reply = _LastReply(len(prompt), list(loop.tokens) if loop.exact else [], fit.messages,
+                                 request.template, request.reply_prefix + loop.text)
         return GenerationResult(
             text=loop.text, finish_reason=loop.finish, prompt_tokens=len(prompt),
             completion_tokens=loop.generated,
@@ -225,18 +226,21 @@ class LlamaEngine:
     def _settle(self) -> None:
         """Evaluate the last reply's tokens again, in batches: generated one at a time, their
         KV cells differ slightly from what a fresh evaluation of the conversation computes, and
-        the next prompt must not depend on which one it gets."""
-        llama, _ = self._require_model()
-        prompt_length, tokens = self._reply
-        if self._batched < prompt_length or not tokens:
+        the next prompt must not depend on which one it gets. The next turn's opening tokens are
+        evaluated with them, ahead of time."""
+        llama, prompts = self._require_model()
+        reply, self._reply = self._reply, None
+        if reply is None or self._batched < reply.prompt_length or not reply.tokens:
             return
-        held = llama.input_ids[:prompt_length].tolist() + tokens
-        start = prompt_length - 1 if len(tokens) == 1 else prompt_length
+        opening = prompts.next_turn_opening(reply.messages, reply.template, reply.text)
+        held = llama.input_ids[:reply.prompt_length].tolist() + reply.tokens + opening
+        if len(held) > llama.n_ctx():
+            held = held[:llama.n_ctx()]
+        start = reply.prompt_length - 1 if len(held) - reply.prompt_length == 1 else reply.prompt_length
         llama.n_tokens = start
         for low, high in batches(start, len(held)):
             llama.eval(held[low:high])
         self._batched = llama.n_tokens
-        self._reply = (0, [])
 
     def _prefix_tokens(self, request: GenerationRequest) -> list[int]:
         """The tokens of the text a continued reply already has (its recorded ones if known)."""
@@ -297,6 +301,17 @@ class LlamaEngine:
             llama.eval(prompt[low:high])
             self._batched = llama.n_tokens
         return True
+
+
+@dataclass(frozen=True)
+class _LastReply:
+    """What settling a reply needs: its prompt's length and messages, and its exact tokens."""
+
+    prompt_length: int
+    tokens: list[int]
+    messages: list[ChatMessage]
+    template: TemplateChoice
+    text: str
 
 
 def _conversation_key(messages: Sequence[ChatMessage]) -> str:

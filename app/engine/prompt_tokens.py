@@ -95,6 +95,26 @@ class PromptBuilder:
                 return Prompt(formatted, tokens)
         return Prompt(formatted, self.tokenize(formatted.prompt, bos=first_bos))
 
+    def next_turn_opening(self, messages: Sequence[ChatMessage], template: TemplateChoice,
+                          reply: str) -> list[int]:
+        """The tokens the next prompt will almost surely have right after ``reply``: the end of
+        the assistant's turn and the start of the user's (``<|im_end|>\n<|im_start|>user\n``).
+        Evaluated ahead, they spare the next message a few tokens of a long context; if the next
+        prompt differs after all, the KV cache simply matches less of it."""
+        own, theirs = _MARK.format(0), _MARK.format(1)
+        try:
+            before = self._render([*messages, ChatMessage("assistant", own)], template,
+                                  lambda i, m: m.content).prompt
+            after = self._render([*messages, ChatMessage("assistant", reply), ChatMessage("user", theirs)],
+                                 template, lambda i, m: m.content).prompt
+        except GenerationError:
+            return []
+        head = before.split(own)[0]
+        start, end = len(head) + len(reply), after.find(theirs)
+        if end < start or after[:start] != head + reply:
+            return []
+        return self.tokenize(after[start:end])
+
     def tokenize(self, text: str, bos: bool = False, special: bool = True) -> list[int]:
         """``text`` as tokens (special tokens such as <|im_end|> recognized unless ``special``
         is False)."""
