@@ -56,10 +56,11 @@ class ContextTracker(QObject):
 
 
 def usage_text(usage: ContextUsage) -> str:
-    """The meter's one line, e.g. "Context 1,234 / 4,096" or "Context full: 6 messages left out"."""
+    """The meter's one line, e.g. "Context 1,234 / 4,096" or "Context full: 6 messages left out"
+    (the oldest; the tooltip says so)."""
     if usage.outside_ids:
         count = len(usage.outside_ids)
-        return f"Context full: {count} oldest message{'s' if count != 1 else ''} left out"
+        return f"Context full: {count} message{'s' if count != 1 else ''} left out"
     return f"Context {usage.used_tokens:,} / {usage.n_ctx:,}"
 
 
@@ -79,7 +80,8 @@ class ContextMeter(QProgressBar):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMaximumWidth(260)
+        widest = self.fontMetrics().horizontalAdvance("Context full: 888 messages left out")
+        self.setFixedWidth(widest + 24)  # the text never wraps or changes the status bar's layout
         self.setTextVisible(True)
         self.setAccessibleName("Context window used")
         self.show_usage(None)
