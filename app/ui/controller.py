@@ -545,4 +545,9 @@ class ChatController(QObject):
         self.replies.closed = True
         self._shutdownRequested.emit()
         if not self._thread.wait(SHUTDOWN_WAIT_MS):
-            log.warning("the engine worker did not stop within %d ms", SHUTDOWN_WAIT_MS)
+            # Some phases of a model load cannot be interrupted; it ends at llama.cpp's next
+            # progress report. Wait for it: destroying a running QThread aborts the process
+            # (and would leave the crash marker behind, holding the model back next time).
+            log.warning("the engine worker did not stop within %d ms; waiting for it",
+                        SHUTDOWN_WAIT_MS)
+            self._thread.wait()

@@ -153,3 +153,13 @@ def test_closing_during_generation_keeps_the_partial_reply(open_session, qtbot) 
     assert not session.controller._thread.isRunning()
     reply = session.profile.store.message(reply_id)
     assert reply.status is MessageStatus.STOPPED and reply.content.startswith("word0")
+
+
+def test_closing_while_a_model_loads_waits_for_the_load_instead_of_aborting(open_session, qtbot) -> None:
+    # A load step that cannot be interrupted for longer than the 1 s shutdown wait.
+    session = open_session(fake_engine_factory(load_delay=3.0, load_steps=1), wait_for_model=False)
+    worker = session.controller._worker
+    qtbot.waitUntil(lambda: worker._engine is not None and bool(worker._engine.loads), timeout=10_000)
+    session.window.close()  # the worker is inside the load, sleeping 3 s
+    assert not session.controller._thread.isRunning()  # ended, not destroyed while running
+    assert not session.profile.load_marker.left_over()  # no false "crashed while loading"
