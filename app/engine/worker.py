@@ -14,6 +14,7 @@ caller on the GUI thread.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -109,6 +110,7 @@ class EngineWorker(QObject):
         self._marker = marker
         self._engine: Engine | None = None
         self._model_ready = False
+        self.closing = threading.Event()  # set from the GUI thread: skip work that only saves time
 
     @Slot(object)
     def load(self, request: LoadRequest) -> None:
@@ -172,6 +174,8 @@ class EngineWorker(QObject):
             self.generationFailed.emit(request_id, user_message(exc))
             return
         self.generationFinished.emit(request_id, result)
+        if self.closing.is_set():
+            return  # closing must stay quick; the next start evaluates the prompt instead
         try:  # after the reply is delivered: keep its KV state for the next prompt
             self._engine.remember_state(request)
         except Exception:  # only costs speed later
@@ -180,7 +184,7 @@ class EngineWorker(QObject):
     @Slot(int, object)
     def measure(self, measure_id: int, request: MeasureRequest) -> None:
         """Count how much of the context window a conversation takes (nothing if no model)."""
-        if self._engine is None or not self._model_ready:
+        if self._engine is None or not self._model_ready or self.closing.is_set():
             return
         try:
             usage = self._engine.measure(request.messages, request.template, request.max_tokens,

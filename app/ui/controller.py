@@ -537,6 +537,7 @@ class ChatController(QObject):
         if self._closed:
             return
         self._closed = True  # first: nothing below may start a reply or a model load
+        self._worker.closing.set()  # the worker skips saving state: closing stays within a second
         self.loader.cancel()
         self.library.cancel_downloads()
         self.answer_context_full(drop_oldest=False)
