@@ -55,9 +55,16 @@ class OverflowPolicy(str, enum.Enum):
 class StateCachePolicy:
     """How much KV state the engine may keep: in RAM (LRU) and on disk (when enabled)."""
 
-    ram_bytes: int = 1024 * 2**20
-    disk_bytes: int = 4096 * 2**20
-    disk: bool = True
+    ram_bytes: int
+    disk_bytes: int
+    disk: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StateCachePolicy:
+        """The policy ``settings`` choose (the defaults when none are given)."""
+        return cls(ram_bytes=int(settings["kv_cache_ram_mb"]) * 2**20,
+                   disk_bytes=int(settings["kv_cache_disk_mb"]) * 2**20,
+                   disk=bool(settings["kv_cache_disk"]))
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class GenerationRequest:
     reply_prefix: str = ""  # text the reply already has, when continuing it
     reply_prefix_tokens: ReplyTokens | None = None  # its recorded tokens, when known
     overflow: OverflowPolicy = OverflowPolicy.DROP_OLDEST
-    state_cache: StateCachePolicy = field(default_factory=StateCachePolicy)
+    state_cache: StateCachePolicy = field(default_factory=lambda: StateCachePolicy.from_settings(Settings()))
     purpose: str = "reply"  # or "title": a background request to name the conversation
     cancel: threading.Event = field(default_factory=threading.Event)
 

@@ -69,11 +69,15 @@ def prompt_history(messages: list[Message], system_prompt: str,
     return history
 
 
+def history_of(store: Store, path: list[Message], settings: Settings) -> list[ChatMessage]:
+    """The prompt history of ``path`` (a branch, root first), with recorded reply tokens."""
+    return prompt_history(path, settings["system_prompt"], store.reply_tokens([m.id for m in path]))
+
+
 def branch_history(store: Store, conversation_id: int, last_id: int,
                    settings: Settings) -> list[ChatMessage]:
     """The prompt history of the branch ending at ``last_id``, with recorded reply tokens."""
-    path = path_to(store.messages(conversation_id), last_id)
-    return prompt_history(path, settings["system_prompt"], store.reply_tokens([m.id for m in path]))
+    return history_of(store, path_to(store.messages(conversation_id), last_id), settings)
 
 
 def new_request(messages: list[ChatMessage], settings: Settings, seed: int,
@@ -83,14 +87,7 @@ def new_request(messages: list[ChatMessage], settings: Settings, seed: int,
         messages=messages, sampling=settings.sampling(), seed=seed,
         template=choose_template(settings["chat_template"], settings["custom_template"]),
         overflow=OverflowPolicy(settings["context_overflow"]),
-        state_cache=state_cache_policy(settings), **extra)
-
-
-def state_cache_policy(settings: Settings) -> StateCachePolicy:
-    """How much KV state the engine may keep, from ``settings``."""
-    return StateCachePolicy(ram_bytes=int(settings["kv_cache_ram_mb"]) * 2**20,
-                            disk_bytes=int(settings["kv_cache_disk_mb"]) * 2**20,
-                            disk=bool(settings["kv_cache_disk"]))
+        state_cache=StateCachePolicy.from_settings(settings), **extra)
 
 
 def start_turn(store: Store, conversation_id: int | None, text: str, settings: Settings,

@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from app.core.chat_templates import choose_template
 from app.core.errors import ParleyError
-from app.core.generation import GenerationResult, ModelInfo, OverflowPolicy
+from app.core.generation import GenerationResult, ModelInfo, OverflowPolicy, StateCachePolicy
 from app.core.load_marker import LoadMarker
 from app.core.model_library import ModelLibrary
 from app.core.models import ConversationSummary, Message, MessageStatus, Role, SearchHit
@@ -38,12 +38,10 @@ from app.core.titles import shorten
 from app.core.tree import BranchItem
 from app.core.turn import (
     Turn,
-    branch_history,
     continue_reply,
-    prompt_history,
+    history_of,
     start_reply,
     start_turn,
-    state_cache_policy,
 )
 from app.engine.worker import EngineWorker, MeasureRequest
 from app.ui.context_meter import ContextTracker
@@ -478,22 +476,19 @@ class ChatController(QObject):
         self._idle()
 
     def measure_context(self) -> None:
-        """Ask how much of the context window the open chat takes (the meter updates later)."""
-        if self._closed:
-            return  # the store may be closed already
-        conversation = self.current_conversation_id
-        branch = self.branch() if conversation is not None else []
+        """Ask how much of the context window the open chat takes (the meter updates later).
+        Not while a reply is written: the worker is busy, and the reply's end measures again."""
+        if self._closed or self.busy:
+            return  # (once closed, the store may be closed too)
         settings = self.settings
         try:
-            messages = (branch_history(self.chat_store, conversation, branch[-1].message.id,
-                                       settings) if conversation is not None and branch
-                        else prompt_history([], settings["system_prompt"]))
+            messages = history_of(self.chat_store, [item.message for item in self.branch()], settings)
             template = choose_template(settings["chat_template"], settings["custom_template"])
         except ParleyError:
             return  # a broken custom template is reported where it is chosen
         # Also restores the chat's saved state ahead of its next message (in the background).
         self.context.measure(MeasureRequest(messages, template, int(settings["max_tokens"]),
-                                            state_cache_policy(settings)))
+                                            StateCachePolicy.from_settings(settings)))
 
     def _on_titled(self, conversation_id: int) -> None:
         self.refresh_conversations()
