@@ -8,6 +8,6 @@ the call by name and records the string, and the UI translates it where it is sh
 from __future__ import annotations
 
 
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 (the name lupdate looks for)
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
     """``text``, marked for translation in ``context``."""
     return text

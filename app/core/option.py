@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.errors import ParleyError
+from app.core.i18n import QT_TRANSLATE_NOOP
 
 
 class SettingError(ParleyError):
@@ -24,19 +25,22 @@ class SettingError(ParleyError):
 
 
 class Applies(enum.Enum):
-    """When a changed value takes effect."""
+    """When a changed value takes effect (the values are English; the panel translates them)."""
 
-    NEXT_MESSAGE = "next message"
-    MODEL_RELOAD = "model reload"
+    NEXT_MESSAGE = QT_TRANSLATE_NOOP("Settings", "next message")
+    MODEL_RELOAD = QT_TRANSLATE_NOOP("Settings", "model reload")
+    NOW = QT_TRANSLATE_NOOP("Settings", "at once")
+    RESTART = QT_TRANSLATE_NOOP("Settings", "next start")
 
 
 class Group(enum.Enum):
-    """Where an option appears in the settings panel."""
+    """Where an option appears in the settings panel (English values, translated where shown)."""
 
-    SAMPLING = "Sampling"
-    MODEL = "Model loading"
-    CONVERSATION = "Conversation"
-    MEMORY = "Conversation memory"
+    SAMPLING = QT_TRANSLATE_NOOP("Settings", "Sampling")
+    MODEL = QT_TRANSLATE_NOOP("Settings", "Model loading")
+    CONVERSATION = QT_TRANSLATE_NOOP("Settings", "Conversation")
+    MEMORY = QT_TRANSLATE_NOOP("Settings", "Conversation memory")
+    APPEARANCE = QT_TRANSLATE_NOOP("Settings", "Appearance")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Option:
     ``type`` is bool, int, float, str or tuple (a list of strings). ``choices`` pairs each
     allowed value with its label. ``special`` names the minimum value when it means something
     else (seed -1 is "random"). ``check`` validates what types and ranges cannot (a template).
+    ``label``, ``help``, the choice labels and ``special`` are English source texts marked with
+    ``QT_TRANSLATE_NOOP("Settings", …)``; the panel shows them translated in that context.
     """
 
     name: str

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QProgressBar, QWidget
 
 from app.core.generation import ContextUsage
 from app.engine.worker import EngineWorker, MeasureRequest
+from app.ui.i18n import translate
 
 MEASURE_DELAY_MS = 150  # changes closer together than this are measured once
 OVERFLOW_STYLE = "QProgressBar::chunk { background-color: #d9822b; }"  # amber: messages left out
@@ -60,18 +61,21 @@ def usage_text(usage: ContextUsage) -> str:
     (the oldest; the tooltip says so)."""
     if usage.outside_ids:
         count = len(usage.outside_ids)
-        return f"Context full: {count} message{'s' if count != 1 else ''} left out"
-    return f"Context {usage.used_tokens:,} / {usage.n_ctx:,}"
+        return translate("ContextMeter", "Context full: %n message(s) left out", None, count)
+    return translate("ContextMeter", "Context {used} / {total}").format(
+        used=f"{usage.used_tokens:,}", total=f"{usage.n_ctx:,}")
 
 
 def usage_tip(usage: ContextUsage) -> str:
     """The meter's tooltip: what the numbers mean and what happens next."""
-    tip = (f"The conversation takes {usage.used_tokens:,} of the model's {usage.n_ctx:,} context "
-           f"tokens ({usage.budget:,} can hold history; the rest is kept for the reply), counted "
-           "with the model's own tokenizer.")
+    tip = translate("ContextMeter", "The conversation takes {used} of the model's {total} context tokens "
+                                    "({budget} can hold history; the rest is kept for the reply), counted "
+                                    "with the model's own tokenizer.").format(
+        used=f"{usage.used_tokens:,}", total=f"{usage.n_ctx:,}", budget=f"{usage.budget:,}")
     if usage.outside_ids:
-        tip += (" The dimmed messages are outside the window: the model no longer sees them. "
-                "The system prompt and your first message always stay.")
+        tip += " " + translate("ContextMeter", "The dimmed messages are outside the window: the model no "
+                                               "longer sees them. The system prompt and your first message "
+                                               "always stay.")
     return tip
 
 
@@ -80,10 +84,11 @@ class ContextMeter(QProgressBar):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        widest = self.fontMetrics().horizontalAdvance("Context full: 888 messages left out")
+        widest = self.fontMetrics().horizontalAdvance(
+            translate("ContextMeter", "Context full: %n message(s) left out", None, 888))
         self.setFixedWidth(widest + 24)  # the text never wraps or changes the status bar's layout
         self.setTextVisible(True)
-        self.setAccessibleName("Context window used")
+        self.setAccessibleName(translate("ContextMeter", "Context window used"))
         self.show_usage(None)
 
     def show_usage(self, usage: ContextUsage | None) -> None:
@@ -91,8 +96,9 @@ class ContextMeter(QProgressBar):
         if usage is None:
             self.setRange(0, 1)
             self.setValue(0)
-            self.setFormat("Context —")
-            self.setToolTip("How much of the model's context window this chat takes.")
+            self.setFormat(translate("ContextMeter", "Context —"))
+            self.setToolTip(translate("ContextMeter",
+                                      "How much of the model's context window this chat takes."))
             return
         self.setRange(0, max(1, usage.n_ctx))
         self.setValue(min(usage.used_tokens, usage.n_ctx))

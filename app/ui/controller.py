@@ -45,6 +45,7 @@ from app.core.turn import (
 )
 from app.engine.worker import EngineWorker, MeasureRequest
 from app.ui.context_meter import ContextTracker
+from app.ui.i18n import translate
 from app.ui.model_loader import ModelLoader
 from app.ui.model_manager import ModelManager
 from app.ui.reply_stream import Reply, ReplyStream
@@ -243,8 +244,9 @@ class ChatController(QObject):
             self.new_conversation()
             return
         if summary.deleted_at is not None:
-            self.errorOccurred.emit(f"“{summary.title}” is in the trash; restore it from the Trash "
-                                    "to open it.")
+            self.errorOccurred.emit(translate(
+                "ChatController", "“{title}” is in the trash; restore it from the Trash to open it."
+            ).format(title=summary.title))
             return
         self._leave_conversation()
         if message_id is not None:
@@ -269,7 +271,9 @@ class ChatController(QObject):
     def _switch_settings(self, conversation_id: int | None,
                          draft: dict[str, Any] | None = None) -> None:
         for problem in self.scopes.open(conversation_id, draft):
-            self.errorOccurred.emit(f"This chat's own settings had an invalid value: {problem}")
+            self.errorOccurred.emit(translate(
+                "ChatController", "This chat's own settings had an invalid value: {problem}"
+            ).format(problem=problem))
         self._settings_changed()
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
@@ -343,7 +347,8 @@ class ChatController(QObject):
     def fork(self, message_id: int) -> None:
         """Open a new conversation that copies the branch up to ``message_id``."""
         if self.is_temporary:
-            self.errorOccurred.emit("A temporary chat cannot be forked; it is never saved.")
+            self.errorOccurred.emit(translate(
+                "ChatController", "A temporary chat cannot be forked; it is never saved."))
             return
         if self._on_screen(message_id) is None:
             return
@@ -455,10 +460,11 @@ class ChatController(QObject):
     def _on_context_full(self, reply: Reply, result: GenerationResult) -> None:
         """The history outgrew the context window and the policy is to ask: hold the reply."""
         self._asking = (reply, result)
-        self.contextFull.emit(
+        self.contextFull.emit(translate(
+            "ChatController",
             "This conversation no longer fits in the model's context window. Drop the oldest "
             "messages for this reply (the system prompt and your first message stay), or stop "
-            "here? Starting a new chat or raising the context length in Settings also helps.")
+            "here? Starting a new chat or raising the context length in Settings also helps."))
 
     def answer_context_full(self, drop_oldest: bool) -> None:
         """The user's answer: send the held reply dropping the oldest messages, or record that

@@ -1,7 +1,8 @@
 """The sidebar's item model: conversations under date headings, pinned ones first.
 
 Headings are rows that cannot be selected: Pinned, Today, Yesterday, Previous 7 days, Older.
-Titles are shown as plain text.
+Titles are shown as plain text. The headings are kept as English keys and translated (in the
+"ConversationListModel" context) only when shown.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.models import ConversationSummary
+from app.ui.i18n import translate
 
 ConversationIdRole = Qt.ItemDataRole.UserRole + 1
 
-PINNED = "Pinned"
-DATE_GROUPS = ("Today", "Yesterday", "Previous 7 days", "Older")
+PINNED = QT_TRANSLATE_NOOP("ConversationListModel", "Pinned")
+DATE_GROUPS = (QT_TRANSLATE_NOOP("ConversationListModel", "Today"),
+               QT_TRANSLATE_NOOP("ConversationListModel", "Yesterday"),
+               QT_TRANSLATE_NOOP("ConversationListModel", "Previous 7 days"),
+               QT_TRANSLATE_NOOP("ConversationListModel", "Older"))
 
 
 def date_group(timestamp: float, now: float | None = None) -> str:
@@ -70,7 +76,8 @@ class ConversationListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return row.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.title}\n{row.message_count} messages"
+            count = row.message_count  # a plain name: lupdate takes nothing else as the count
+            return "\n".join((row.title, translate("ConversationListModel", "%n message(s)", None, count)))
         if role == ConversationIdRole:
             return row.id
         return None
@@ -78,7 +85,7 @@ class ConversationListModel(QAbstractListModel):
     @staticmethod
     def _heading_data(heading: str, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return heading
+            return translate("ConversationListModel", heading)
         if role == Qt.ItemDataRole.FontRole:
             font = QFont()
             font.setBold(True)

@@ -1,4 +1,8 @@
-"""Small modal questions, in one place so tests can answer them."""
+"""Small modal questions, in one place so tests can answer them.
+
+Callers pass titles, questions and choices already translated; the standard buttons (Yes, No,
+Cancel, Close) are translated by Qt's own translations.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-JSON_FILES = "JSON (*.json)"
+from app.core.i18n import QT_TRANSLATE_NOOP
+from app.ui.i18n import translate
+
+JSON_FILES = QT_TRANSLATE_NOOP("Dialogs", "JSON (*.json)")  # English; translated where used
 
 
 def confirm(parent: QWidget | None, title: str, question: str) -> bool:
@@ -44,16 +51,17 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str) -> str |
     return value if ok else None
 
 
-def ask_open_file(parent: QWidget | None, title: str, filters: str = JSON_FILES) -> Path | None:
+def ask_open_file(parent: QWidget | None, title: str, filters: str | None = None) -> Path | None:
     """Ask for a file to read (JSON unless ``filters`` says otherwise); None if cancelled."""
-    chosen, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
+    chosen, _ = QFileDialog.getOpenFileName(parent, title, "", filters or translate("Dialogs", JSON_FILES))
     return Path(chosen) if chosen else None
 
 
 def ask_save_file(parent: QWidget | None, title: str, suggested: str,
-                  filters: str = JSON_FILES) -> Path | None:
+                  filters: str | None = None) -> Path | None:
     """Ask where to write a file (JSON unless ``filters`` says otherwise); None if cancelled."""
-    chosen, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, suggested,
+                                            filters or translate("Dialogs", JSON_FILES))
     return Path(chosen) if chosen else None
 
 
@@ -68,6 +76,7 @@ def show_text(parent: QWidget | None, title: str, text: str) -> None:
     dialog.setWindowTitle(title)
     view = QPlainTextEdit(text)
     view.setReadOnly(True)
+    view.setAccessibleName(title)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)

@@ -30,6 +30,7 @@ from app.core.download import (
     partial_downloads,
     resolve_source,
 )
+from app.ui.i18n import translate
 from app.ui.model_manager import DownloadJob, ModelManager
 
 
@@ -37,30 +38,43 @@ class DownloadPanel(QGroupBox):
     """Start, follow, cancel and resume one download at a time."""
 
     def __init__(self, manager: ModelManager) -> None:
-        super().__init__("Download a model")
+        super().__init__(translate("DownloadPanel", "Download a model"))
         self._manager = manager
         self.job: DownloadJob | None = None
         self.source = QLineEdit()
-        self.source.setPlaceholderText("https://…/model.gguf, or owner/repository/file.gguf "
-                                       "from Hugging Face")
-        self.source.setAccessibleName("Download address")
+        self.source.setPlaceholderText(translate(
+            "DownloadPanel", "https://…/model.gguf, or owner/repository/file.gguf from Hugging Face"))
+        self.source.setAccessibleName(translate("DownloadPanel", "Download address"))
         self.checksum = QLineEdit()
-        self.checksum.setPlaceholderText("optional: the file's SHA-256, to check it")
-        self.checksum.setAccessibleName("Expected SHA-256")
-        self.start_button = QPushButton("Download")
+        self.checksum.setPlaceholderText(translate("DownloadPanel",
+                                                   "optional: the file's SHA-256, to check it"))
+        self.checksum.setAccessibleName(translate("DownloadPanel", "Expected SHA-256"))
+        self.start_button = QPushButton(translate("DownloadPanel", "Download"))
+        self.start_button.setToolTip(translate("DownloadPanel", "Download the file the address names into "
+                                                                "the models folder"))
         self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(translate("DownloadPanel", "Cancel"))
+        self.cancel_button.setAccessibleName(translate("DownloadPanel", "Cancel the download"))
+        self.cancel_button.setToolTip(translate("DownloadPanel", "Stop the download; what has arrived is "
+                                                                 "kept, to resume later"))
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
+        self.progress.setAccessibleName(translate("DownloadPanel", "Download progress"))
         self.status = QLabel()
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
         self.unfinished = QComboBox()
-        self.unfinished.setAccessibleName("Unfinished downloads")
-        self.resume_button = QPushButton("Resume")
+        self.unfinished.setAccessibleName(translate("DownloadPanel", "Unfinished downloads"))
+        self.resume_button = QPushButton(translate("DownloadPanel", "Resume"))
+        self.resume_button.setAccessibleName(translate("DownloadPanel", "Resume the download"))
+        self.resume_button.setToolTip(translate("DownloadPanel", "Carry on with the chosen unfinished "
+                                                                 "download"))
         self.resume_button.clicked.connect(self.resume)
-        self.discard_button = QPushButton("Discard")
+        self.discard_button = QPushButton(translate("DownloadPanel", "Discard"))
+        self.discard_button.setAccessibleName(translate("DownloadPanel", "Discard the download"))
+        self.discard_button.setToolTip(translate("DownloadPanel", "Delete the chosen unfinished download's "
+                                                                  "partial file"))
         self.discard_button.clicked.connect(self.discard)
 
         form = QFormLayout(self)
@@ -68,15 +82,15 @@ class DownloadPanel(QGroupBox):
         start_row.addWidget(self.source, 1)
         start_row.addWidget(self.start_button)
         start_row.addWidget(self.cancel_button)
-        form.addRow("From:", start_row)
-        form.addRow("SHA-256:", self.checksum)
+        form.addRow(translate("DownloadPanel", "From:"), start_row)
+        form.addRow(translate("DownloadPanel", "SHA-256:"), self.checksum)
         form.addRow(self.progress)
         form.addRow(self.status)
         resume_row = QHBoxLayout()
         resume_row.addWidget(self.unfinished, 1)
         resume_row.addWidget(self.resume_button)
         resume_row.addWidget(self.discard_button)
-        form.addRow("Unfinished:", resume_row)
+        form.addRow(translate("DownloadPanel", "Unfinished:"), resume_row)
         self._show_running(False)
         self.refresh_unfinished()
         manager.changed.connect(self.refresh_unfinished)
@@ -113,7 +127,8 @@ class DownloadPanel(QGroupBox):
         self.unfinished.clear()
         for part in partial_downloads(self._manager.library.models_dir):
             size = format_progress(DownloadProgress(part.done, part.total, None, None))
-            self.unfinished.addItem(f"{part.source.file_name} ({size})")
+            self.unfinished.addItem(translate("DownloadPanel", "{file} ({size})")
+                                    .format(file=part.source.file_name, size=size))
         has_parts = self.unfinished.count() > 0
         for widget in (self.unfinished, self.resume_button, self.discard_button):
             widget.setEnabled(has_parts and self.job is None)
@@ -126,7 +141,8 @@ class DownloadPanel(QGroupBox):
     def _begin(self, source: DownloadSource, sha256: str | None) -> None:
         if self.job is not None:
             return
-        self.status.setText(f"Starting the download of {source.file_name}…")
+        self.status.setText(translate("DownloadPanel", "Starting the download of {file}…")
+                            .format(file=source.file_name))
         self.progress.setValue(0)
         self.job = self._manager.download(source, sha256)
         self.job.progressed.connect(self._on_progress)
@@ -140,7 +156,8 @@ class DownloadPanel(QGroupBox):
         self.status.setText(format_progress(progress))
 
     def _on_finished(self, path: object) -> None:
-        self.status.setText(f"Downloaded {getattr(path, 'name', path)}; it is in the list above.")
+        self.status.setText(translate("DownloadPanel", "Downloaded {file}; it is in the list above.")
+                            .format(file=getattr(path, "name", path)))
         self.progress.setValue(1000)
         self._end()
 

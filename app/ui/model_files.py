@@ -7,7 +7,16 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
+from app.core.i18n import QT_TRANSLATE_NOOP
+from app.ui.i18n import translate
+
+# English source text; ``gguf_filter()`` gives it translated (keep the patterns in brackets).
+GGUF_FILTER = QT_TRANSLATE_NOOP("TakesModelDrops", "GGUF models (*.gguf);;All files (*)")
+
+
+def gguf_filter() -> str:
+    """The file dialog's filter for model files, in the user's language."""
+    return translate("TakesModelDrops", GGUF_FILTER)
 
 
 def dropped_models(mime: QMimeData) -> list[Path]:

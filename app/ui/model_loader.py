@@ -27,6 +27,7 @@ from app.core.load_marker import LoadMarker
 from app.core.offload import OffloadSupport
 from app.core.settings import Settings
 from app.engine.worker import EngineWorker
+from app.ui.i18n import translate
 
 RELOAD_DELAY_MS = 400  # a load setting must rest this long before the model reloads
 
@@ -90,7 +91,7 @@ class ModelLoader(QObject):
             self._held = wanted[0]
             self._requested = wanted
             self.model_name = wanted[0].name
-            self.statusChanged.emit("No model loaded")
+            self.statusChanged.emit(translate("ModelLoader", "No model loaded"))
             self.problem.emit(LoadMarker.crash_message(crashed))
             return
         self._request(wanted)
@@ -149,7 +150,7 @@ class ModelLoader(QObject):
         self.loaded.emit(None)
         self.loadingChanged.emit(True)
         self.progressChanged.emit(0)
-        self.statusChanged.emit(f"Loading {request.path.name}…")
+        self.statusChanged.emit(translate("ModelLoader", "Loading {model}…").format(model=request.path.name))
 
     def _on_progress(self, request: LoadRequest, fraction: float) -> None:
         if request is self._current:
@@ -162,7 +163,8 @@ class ModelLoader(QObject):
         self.info = info
         self.model_name = info.name
         self.loadingChanged.emit(False)
-        self.statusChanged.emit(f"{info.name} · {info.placement} · context {info.n_ctx:,}")
+        self.statusChanged.emit(translate("ModelLoader", "{model} · {placement} · context {tokens}").format(
+            model=info.name, placement=info.placement, tokens=f"{info.n_ctx:,}"))
         self.loaded.emit(info)
         if info.note:
             self.problem.emit(info.note)
@@ -171,12 +173,12 @@ class ModelLoader(QObject):
     def _on_failed(self, request: LoadRequest, reason: str) -> None:
         if request is not self._current:
             return
-        self._end_without_model("No model loaded")
+        self._end_without_model(translate("ModelLoader", "No model loaded"))
         self.problem.emit(reason)
 
     def _on_cancelled(self, request: LoadRequest) -> None:
         if request is self._current:
-            self._end_without_model("No model loaded: loading was cancelled")
+            self._end_without_model(translate("ModelLoader", "No model loaded: loading was cancelled"))
 
     def _end_without_model(self, status: str) -> None:
         self._current = None

@@ -18,6 +18,7 @@ from app.core.errors import ParleyError
 from app.core.gguf_header import GgufHeader, read_header
 from app.core.model_library import LibraryModel, ModelLibrary
 from app.ui.background import BackgroundJob
+from app.ui.i18n import translate
 
 
 class DownloadJob(QObject):
@@ -78,8 +79,8 @@ class ModelManager(QObject):
     def remove(self, model: LibraryModel, delete_file: bool) -> None:
         """Take ``model`` out of the library, deleting its file only if asked (and not in use)."""
         if delete_file and model.path == self._in_use():
-            self.problem.emit(f"{model.name} is in use; switch to another model before "
-                              "deleting its file.")
+            self.problem.emit(translate("ModelManager", "{model} is in use; switch to another model "
+                                                        "before deleting its file.").format(model=model.name))
             return
         try:
             self.library.remove(model, delete_file)

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QComboBox
 from app.core.bundled_model import resolve_model_path
 from app.core.errors import ParleyError
 from app.ui.controller import ChatController
+from app.ui.i18n import translate
+from app.ui.models_dialog import origin_text
 
 
 class ModelPicker(QComboBox):
@@ -23,8 +25,8 @@ class ModelPicker(QComboBox):
     def __init__(self, controller: ChatController) -> None:
         super().__init__()
         self._controller = controller
-        self.setAccessibleName("Model")
-        self.setToolTip("The model this chat uses; choosing another one loads it")
+        self.setAccessibleName(translate("ModelPicker", "Model"))
+        self.setToolTip(translate("ModelPicker", "The model this chat uses; choosing another one loads it"))
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.activated.connect(self._on_activated)
         controller.settingsChanged.connect(self.select_wanted)  # no disk access per change
@@ -36,9 +38,10 @@ class ModelPicker(QComboBox):
         self.blockSignals(True)
         self.clear()
         for model in self._controller.library.models():
-            label = model.name if model.available else f"{model.name} (missing)"
+            label = (model.name if model.available else
+                     translate("ModelPicker", "{model} (missing)").format(model=model.name))
             self.addItem(label, str(model.path))
-            self.setItemData(self.count() - 1, f"{model.path}\n{model.origin.value}",
+            self.setItemData(self.count() - 1, f"{model.path}\n{origin_text(model.origin)}",
                              Qt.ItemDataRole.ToolTipRole)
         self.blockSignals(False)
         self.select_wanted()
@@ -48,7 +51,8 @@ class ModelPicker(QComboBox):
         wanted = self._wanted()
         self.blockSignals(True)
         if wanted is not None and self.findData(str(wanted)) < 0:
-            self.addItem(f"{wanted.name} (not in the library)", str(wanted))
+            self.addItem(translate("ModelPicker", "{model} (not in the library)").format(model=wanted.name),
+                         str(wanted))
         self.setCurrentIndex(self.findData(str(wanted)) if wanted is not None else -1)
         self.blockSignals(False)
 

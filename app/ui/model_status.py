@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from app.ui.i18n import translate
 from app.ui.model_loader import ModelLoader
 
 
@@ -18,15 +19,16 @@ class ModelStatus(QWidget):
 
     def __init__(self, loader: ModelLoader) -> None:
         super().__init__()
-        self.label = QLabel("Starting…")
+        self.label = QLabel(translate("ModelStatus", "Starting…"))
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setFormat("%p%")
         self.progress.setMaximumWidth(140)
-        self.progress.setAccessibleName("Loading the model")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop loading this model")
+        self.progress.setAccessibleName(translate("ModelStatus", "Loading the model"))
+        self.cancel_button = QPushButton(translate("ModelStatus", "Cancel"))
+        self.cancel_button.setAccessibleName(translate("ModelStatus", "Cancel loading the model"))
+        self.cancel_button.setToolTip(translate("ModelStatus", "Stop loading this model"))
         self.cancel_button.clicked.connect(loader.cancel)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)

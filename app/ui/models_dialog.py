@@ -25,15 +25,27 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.gguf_header import GgufHeader
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.memory import available_ram, estimate_memory
 from app.core.model_facts import fact_lines, free_memory_line, memory_warning
 from app.core.model_library import LibraryModel, Origin
 from app.ui import dialogs
 from app.ui.controller import ChatController
 from app.ui.download_panel import DownloadPanel
-from app.ui.model_files import GGUF_FILTER, TakesModelDrops
+from app.ui.i18n import translate
+from app.ui.model_files import TakesModelDrops, gguf_filter
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
+
+# The ``Origin`` values (English, from app.core.model_library), marked here for translation.
+ORIGIN_TEXTS = (QT_TRANSLATE_NOOP("ModelsDialog", "bundled with Parley"),
+                QT_TRANSLATE_NOOP("ModelsDialog", "models folder"),
+                QT_TRANSLATE_NOOP("ModelsDialog", "linked"))
+
+
+def origin_text(origin: Origin) -> str:
+    """Where a library model comes from, in the user's language."""
+    return translate("ModelsDialog", origin.value)
 
 
 class ModelsDialog(TakesModelDrops, QDialog):
@@ -41,7 +53,7 @@ class ModelsDialog(TakesModelDrops, QDialog):
 
     def __init__(self, controller: ChatController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Models")
+        self.setWindowTitle(translate("ModelsDialog", "Models"))
         self.resize(760, 560)
         self.setAcceptDrops(True)
         self._controller = controller
@@ -49,7 +61,7 @@ class ModelsDialog(TakesModelDrops, QDialog):
         self._header_job: object | None = None  # kept alive until it reports
 
         self.list = QListWidget()
-        self.list.setAccessibleName("Models in the library")
+        self.list.setAccessibleName(translate("ModelsDialog", "Models in the library"))
         self.list.currentRowChanged.connect(self._show_details)
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -66,14 +78,21 @@ class ModelsDialog(TakesModelDrops, QDialog):
                                    "padding: 6px; border-radius: 4px; }")
         self.warning.hide()
 
-        self.use_button = QPushButton("Use this model")
+        self.use_button = QPushButton(translate("ModelsDialog", "Use this model"))
+        self.use_button.setToolTip(translate("ModelsDialog", "Load the selected model for the open chat"))
         self.use_button.clicked.connect(self._use)
-        self.add_button = QPushButton("Add a model file…")
+        self.add_button = QPushButton(translate("ModelsDialog", "Add a model file…"))
+        self.add_button.setToolTip(translate("ModelsDialog", "Link a GGUF file where it is, or copy it "
+                                                             "into Parley's models folder"))
         add_menu = QMenu(self.add_button)
-        add_menu.addAction("Link it where it is…", lambda: self._add(copy=False))
-        add_menu.addAction("Copy it into Parley's models folder…", lambda: self._add(copy=True))
+        add_menu.addAction(translate("ModelsDialog", "Link it where it is…"), lambda: self._add(copy=False))
+        add_menu.addAction(translate("ModelsDialog", "Copy it into Parley's models folder…"),
+                           lambda: self._add(copy=True))
         self.add_button.setMenu(add_menu)
-        self.remove_button = QPushButton("Remove…")
+        self.remove_button = QPushButton(translate("ModelsDialog", "Remove…"))
+        self.remove_button.setAccessibleName(translate("ModelsDialog", "Remove model"))
+        self.remove_button.setToolTip(translate("ModelsDialog", "Take the selected model out of the "
+                                                                "library, keeping or deleting its file"))
         self.remove_button.clicked.connect(self._remove)
         self.downloads = DownloadPanel(controller.library)
         self._build_layout()
@@ -126,8 +145,9 @@ class ModelsDialog(TakesModelDrops, QDialog):
         self._models = self._controller.library.models()
         self.list.clear()
         for model in self._models:
-            label = model.name if model.available else f"{model.name} (missing)"
-            item = QListWidgetItem(f"{label}\n{model.origin.value}")
+            label = (model.name if model.available else
+                     translate("ModelsDialog", "{model} (missing)").format(model=model.name))
+            item = QListWidgetItem(f"{label}\n{origin_text(model.origin)}")
             item.setData(PATH_ROLE, str(model.path))
             item.setToolTip(str(model.path))
             self.list.addItem(item)
@@ -159,15 +179,18 @@ class ModelsDialog(TakesModelDrops, QDialog):
         self.use_button.setEnabled(model is not None and model.available)
         self.remove_button.setEnabled(model is not None and model.origin is not Origin.BUNDLED)
         if model is None:
-            self.title.setText("No model selected")
-            self.details.setText("Add a model file, drop one here, or download one below.")
+            self.title.setText(translate("ModelsDialog", "No model selected"))
+            self.details.setText(translate("ModelsDialog", "Add a model file, drop one here, or download "
+                                                           "one below."))
             return
-        self.title.setText(f"{model.name} — {model.origin.value}")
+        self.title.setText(translate("ModelsDialog", "{model} — {origin}").format(
+            model=model.name, origin=origin_text(model.origin)))
         if not model.available:
-            self.details.setText(f"The file {model.path} is missing; remove it from the list, "
-                                 "or put the file back.")
+            self.details.setText(translate("ModelsDialog", "The file {path} is missing; remove it from the "
+                                                           "list, or put the file back.")
+                                 .format(path=model.path))
             return
-        self.details.setText(f"Reading {model.path}…")
+        self.details.setText(translate("ModelsDialog", "Reading {path}…").format(path=model.path))
         self._header_job = self._controller.library.read_header(
             model.path, lambda header: self._show_header(model, header),
             lambda reason: self._show_unreadable(model, reason))
@@ -197,7 +220,7 @@ class ModelsDialog(TakesModelDrops, QDialog):
             self._controller.choose_model(model.path)
 
     def _add(self, copy: bool) -> None:
-        path = dialogs.ask_open_file(self, "Add a model file", GGUF_FILTER)
+        path = dialogs.ask_open_file(self, translate("ModelsDialog", "Add a model file"), gguf_filter())
         if path is not None:
             self._controller.library.add([path], copy=copy)
 
@@ -206,8 +229,10 @@ class ModelsDialog(TakesModelDrops, QDialog):
         if model is None:
             return
         answer = dialogs.choose(
-            self, "Remove model", f"Remove {model.name} from the library?",
-            ["Remove, keep the file", "Remove and delete the file"])
+            self, translate("ModelsDialog", "Remove model"),
+            translate("ModelsDialog", "Remove {model} from the library?").format(model=model.name),
+            [translate("ModelsDialog", "Remove, keep the file"),
+             translate("ModelsDialog", "Remove and delete the file")])
         if answer is not None:
             self._controller.library.remove(model, delete_file=answer == 1)
 

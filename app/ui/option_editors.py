@@ -4,6 +4,9 @@
 a check box for booleans, spin boxes with the declared range for numbers (which clamp what
 is typed), a text box for text, and a one-per-line text box for lists. Every editor has the
 same small interface: ``value()``, ``set_value()`` and an ``edited`` signal.
+
+Labels, help, choice labels and special values are declared as English source texts marked in
+the "Settings" context (``settings_schema``) and translated here, where they are shown.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.option import Option
+from app.ui.i18n import translate
 
 TEXT_PAUSE_MS = 600  # typed text is committed after this pause
 
@@ -37,9 +41,10 @@ class OptionEditor(QObject):
         self.option = option
         self.widget = widget
         widget.setObjectName(f"option-{option.name}")
-        widget.setToolTip(option.help)
-        widget.setAccessibleName(option.label)
-        widget.setAccessibleDescription(option.help)
+        help_text = translate("Settings", option.help)
+        widget.setToolTip(help_text)
+        widget.setAccessibleName(translate("Settings", option.label))
+        widget.setAccessibleDescription(help_text)
 
     def value(self) -> Any:
         """The value the widget shows."""
@@ -66,7 +71,7 @@ class ChoiceEditor(OptionEditor):
     def __init__(self, option: Option) -> None:
         box = QComboBox()
         for value, label in option.choices:
-            box.addItem(label, value)
+            box.addItem(translate("Settings", label), value)
         super().__init__(option, box)
         box.currentIndexChanged.connect(self._announce)
 
@@ -104,7 +109,8 @@ class NumberEditor(OptionEditor):
             box.setDecimals(2)
             box.setSingleStep(0.05)
             box.setRange(float(option.minimum or 0), float(option.maximum or 0))
-        box.setSpecialValueText(option.special)
+        if option.special:
+            box.setSpecialValueText(translate("Settings", option.special))
         box.setKeyboardTracking(False)  # typed digits commit on Enter or focus loss
         box.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
         super().__init__(option, box)

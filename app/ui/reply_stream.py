@@ -21,6 +21,7 @@ from app.core.settings import Settings
 from app.core.store import Store
 from app.core.turn import ReplyRecorder, Turn
 from app.engine.worker import EngineWorker
+from app.ui.i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,8 @@ class ReplyStream(QObject):
         elapsed = time.monotonic() - reply.started
         if elapsed - reply.speed_shown_at >= SPEED_INTERVAL_S:  # a label repaint costs a frame too
             reply.speed_shown_at = elapsed
-            self.speedChanged.emit(f"≈ {reply.pieces / elapsed:.0f} tok/s")
+            self.speedChanged.emit(translate("ReplyStream", "≈ {speed} tok/s")
+                                   .format(speed=f"{reply.pieces / elapsed:.0f}"))
 
     def _save_partial_reply(self) -> None:
         if self.active is not None:
@@ -127,7 +129,8 @@ class ReplyStream(QObject):
             self.contextFull.emit(reply, result)  # nothing recorded yet: the user decides
         elif reply is not None:
             if result.tokens_per_s:
-                self.speedChanged.emit(f"{result.tokens_per_s:.1f} tok/s")
+                self.speedChanged.emit(translate("ReplyStream", "{speed} tok/s")
+                                       .format(speed=f"{result.tokens_per_s:.1f}"))
             if (message := self._record(lambda: reply.recorder.finish(result))) is not None:
                 self.finished.emit(reply, message, result)
 
@@ -142,8 +145,8 @@ class ReplyStream(QObject):
             return write()
         except (KeyError, sqlite3.Error) as exc:
             log.warning("a finished reply could not be recorded: %s", exc)
-            self.lost.emit("The reply could not be saved because its conversation was deleted "
-                           "or the database is busy; try again.")
+            self.lost.emit(translate("ReplyStream", "The reply could not be saved because its conversation "
+                                                    "was deleted or the database is busy; try again."))
             return None
 
     def _take(self, request_id: int | None = None) -> Reply | None:

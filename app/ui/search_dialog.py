@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.core.models import Role, SearchHit
 from app.core.search_text import MATCH_END, MATCH_START
+from app.ui.i18n import translate
 
 TYPING_PAUSE_MS = 120  # search when typing pauses this long (each search takes milliseconds)
 
@@ -32,9 +33,14 @@ def snippet_html(hit: SearchHit) -> str:
     """A result as safe rich text: escaped title and snippet, matched words in bold."""
     snippet = html.escape(hit.snippet.replace("\n", " "))
     snippet = snippet.replace(MATCH_START, "<b>").replace(MATCH_END, "</b>")
-    where = "Title" if hit.message_id is None else ("You" if hit.role is Role.USER else "Assistant")
+    if hit.message_id is None:
+        where = translate("SearchDialog", "Title:")
+    elif hit.role is Role.USER:
+        where = translate("SearchDialog", "You:")
+    else:
+        where = translate("SearchDialog", "Assistant:")
     return (f"<div><b>{html.escape(hit.title)}</b></div>"
-            f"<div><span style='color: gray'>{where}:</span> {snippet}</div>")
+            f"<div><span style='color: gray'>{html.escape(where)}</span> {snippet}</div>")
 
 
 class SearchDialog(QDialog):
@@ -44,17 +50,20 @@ class SearchDialog(QDialog):
 
     def __init__(self, search: Callable[[str], list[SearchHit]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Search conversations")
+        self.setWindowTitle(translate("SearchDialog", "Search conversations"))
         self.resize(560, 420)
         self._search = search
         self.query = QLineEdit()
-        self.query.setPlaceholderText("Search titles and messages (English, 中文, …)")
+        self.query.setPlaceholderText(translate("SearchDialog",
+                                                "Search titles and messages (English, 中文, …)"))
+        self.query.setAccessibleName(translate("SearchDialog", "Search"))
         self.query.setClearButtonEnabled(True)
         self.query.textChanged.connect(lambda _: self._timer.start() if self.isVisible() else None)
         self.query.returnPressed.connect(self._choose_current)
         self.query.installEventFilter(self)
         self.results = QListWidget()
         self.results.setWordWrap(True)
+        self.results.setAccessibleName(translate("SearchDialog", "Search results"))
         self.results.itemActivated.connect(self._choose)
         self.results.itemClicked.connect(self._choose)
         self.status = QLabel()
@@ -82,6 +91,8 @@ class SearchDialog(QDialog):
         self.results.clear()
         for hit in self._hits:
             item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{hit.title}: {hit.snippet}"
+                         .replace(MATCH_START, "").replace(MATCH_END, ""))
             label = QLabel(snippet_html(hit))
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setWordWrap(True)
@@ -93,8 +104,10 @@ class SearchDialog(QDialog):
             self.results.setItemWidget(item, label)
         if self._hits:
             self.results.setCurrentRow(0)
+        count = len(self._hits)
         self.status.setText("" if not text.strip() else
-                            "Nothing found." if not self._hits else f"{len(self._hits)} found")
+                            translate("SearchDialog", "Nothing found.") if not count else
+                            translate("SearchDialog", "%n found", None, count))
 
     def hideEvent(self, event: QHideEvent) -> None:
         """A hidden dialog searches no more (the store may be closing)."""

@@ -29,21 +29,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.option import Applies, Group, Option, SettingError
 from app.core.presets import Preset
 from app.core.scopes import Scope
 from app.core.settings_schema import option, options_in
 from app.ui import dialogs
 from app.ui.controller import ChatController
+from app.ui.i18n import translate
 from app.ui.option_editors import OptionEditor, TextEditor, editor_for
 
-APPLIES_TEXT = {Applies.NEXT_MESSAGE: "next message", Applies.MODEL_RELOAD: "reloads model"}
+# English source texts, translated in the "SettingsPanel" context where they are shown.
+APPLIES_TEXT = {Applies.NEXT_MESSAGE: QT_TRANSLATE_NOOP("SettingsPanel", "next message"),
+                Applies.MODEL_RELOAD: QT_TRANSLATE_NOOP("SettingsPanel", "reloads model"),
+                Applies.NOW: QT_TRANSLATE_NOOP("SettingsPanel", "at once"),
+                Applies.RESTART: QT_TRANSLATE_NOOP("SettingsPanel", "next start")}
 GROUP_TITLES = {
-    Group.SAMPLING: "Sampling · applies to the next message",
-    Group.MODEL: "Model loading · a change reloads the model",
-    Group.CONVERSATION: "Conversation · applies to the next message",
-    Group.MEMORY: "Conversation memory · keeps long chats fast",
+    Group.SAMPLING: QT_TRANSLATE_NOOP("SettingsPanel", "Sampling · applies to the next message"),
+    Group.MODEL: QT_TRANSLATE_NOOP("SettingsPanel", "Model loading · a change reloads the model"),
+    Group.CONVERSATION: QT_TRANSLATE_NOOP("SettingsPanel", "Conversation · applies to the next message"),
+    Group.MEMORY: QT_TRANSLATE_NOOP("SettingsPanel", "Conversation memory · keeps long chats fast"),
+    Group.APPEARANCE: QT_TRANSLATE_NOOP("SettingsPanel", "Appearance · for every chat"),
 }
+# The scope names are ``Scope`` values (English, from app.core.scopes), marked here for lupdate.
+SCOPE_TEXT = (QT_TRANSLATE_NOOP("SettingsPanel", "All chats"),
+              QT_TRANSLATE_NOOP("SettingsPanel", "This chat only"))
+
+
+def _scope_text(scope: Scope) -> str:
+    return translate("SettingsPanel", scope.value)
 
 
 def _plain_label(text: str, small: bool = False) -> QLabel:
@@ -60,14 +74,16 @@ class OptionRow:
 
     def __init__(self, option: Option, grid: QGridLayout, row: int) -> None:
         self.option = option
-        self.label = _plain_label(option.label)
+        self.label_text = translate("Settings", option.label)
+        self.label = _plain_label(self.label_text)
         self.editor: OptionEditor = editor_for(option)
-        self.applies = _plain_label(APPLIES_TEXT[option.applies], small=True)
+        self.applies = _plain_label(translate("SettingsPanel", APPLIES_TEXT[option.applies]), small=True)
         self.reset = QToolButton()
         self.reset.setText("↺")
-        self.reset.setToolTip(f"Reset {option.label}")
-        self.reset.setAccessibleName(f"Reset {option.label}")
-        self.help = _plain_label(option.help, small=True)
+        reset_text = translate("OptionRow", "Reset {setting}").format(setting=self.label_text)
+        self.reset.setToolTip(reset_text)
+        self.reset.setAccessibleName(reset_text)
+        self.help = _plain_label(translate("Settings", option.help), small=True)
         self.error = _plain_label("")
         self.error.setStyleSheet("color: #b3261e;")
         self.error.hide()
@@ -88,7 +104,8 @@ class OptionRow:
             self.editor.set_value(value)
             self.show_error("")
         self._shown = value
-        self.label.setText(f"● {self.option.label}" if changed else self.option.label)
+        self.label.setText(translate("OptionRow", "● {setting}").format(setting=self.label_text)
+                           if changed else self.label_text)
         self.reset.setEnabled(changed)
 
     def show_error(self, message: str) -> None:
@@ -106,8 +123,10 @@ class SettingsPanel(QWidget):
         self.rows: dict[str, OptionRow] = {}
         self._edit_scope = Scope.DEFAULTS  # the scope the rows show (and pending typing belongs to)
 
-        self.all_chats = QRadioButton(Scope.DEFAULTS.value)
-        self.this_chat = QRadioButton(Scope.CONVERSATION.value)
+        self.all_chats = QRadioButton(_scope_text(Scope.DEFAULTS))
+        self.all_chats.setToolTip(translate("SettingsPanel", "Edit the settings every chat starts from"))
+        self.this_chat = QRadioButton(_scope_text(Scope.CONVERSATION))
+        self.this_chat.setToolTip(translate("SettingsPanel", "Edit the settings of the open chat only"))
         self.all_chats.setChecked(True)
         scope_group = QButtonGroup(self)
         for button in (self.all_chats, self.this_chat):
@@ -116,15 +135,20 @@ class SettingsPanel(QWidget):
         self.scope_note = _plain_label("", small=True)
 
         self.preset_box = QComboBox()
-        self.preset_box.setAccessibleName("Preset")
-        self.apply_button = QPushButton("Apply")
+        self.preset_box.setAccessibleName(translate("SettingsPanel", "Preset"))
+        self.apply_button = QPushButton(translate("SettingsPanel", "Apply"))
+        self.apply_button.setAccessibleName(translate("SettingsPanel", "Apply preset"))
+        self.apply_button.setToolTip(translate("SettingsPanel", "Apply the chosen preset's values"))
         self.apply_button.clicked.connect(self._apply_preset)
         self.preset_menu_button = QToolButton()
         self.preset_menu_button.setText("⋯")
-        self.preset_menu_button.setAccessibleName("Preset actions")
+        self.preset_menu_button.setAccessibleName(translate("SettingsPanel", "Preset actions"))
+        self.preset_menu_button.setToolTip(translate("SettingsPanel", "Save, rename, delete, import or "
+                                                                      "export presets"))
         self.preset_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.preset_menu_button.setMenu(self._preset_menu())
-        self.reset_all_button = QPushButton("Reset all")
+        self.reset_all_button = QPushButton(translate("SettingsPanel", "Reset all"))
+        self.reset_all_button.setToolTip(translate("SettingsPanel", "Reset every setting shown here"))
         self.reset_all_button.clicked.connect(self.reset_all)
 
         self._build_layout()
@@ -135,12 +159,14 @@ class SettingsPanel(QWidget):
 
     def _build_layout(self) -> None:
         scope_row = QHBoxLayout()
-        scope_row.addWidget(_plain_label("Settings for:"))
+        scope_row.addWidget(_plain_label(translate("SettingsPanel", "Settings for:")))
         scope_row.addWidget(self.all_chats)
         scope_row.addWidget(self.this_chat)
         scope_row.addStretch(1)
         preset_row = QHBoxLayout()
-        preset_row.addWidget(_plain_label("Preset:"))
+        preset_label = _plain_label(translate("SettingsPanel", "Preset:"))
+        preset_label.setBuddy(self.preset_box)
+        preset_row.addWidget(preset_label)
         preset_row.addWidget(self.preset_box, 1)
         preset_row.addWidget(self.apply_button)
         preset_row.addWidget(self.preset_menu_button)
@@ -148,7 +174,7 @@ class SettingsPanel(QWidget):
         groups = QWidget()
         groups_layout = QVBoxLayout(groups)
         for group in Group:
-            box = QGroupBox(GROUP_TITLES[group])
+            box = QGroupBox(translate("SettingsPanel", GROUP_TITLES[group]))
             grid = QGridLayout(box)
             grid.setColumnStretch(1, 1)
             for index, declared in enumerate(options_in(group)):
@@ -172,12 +198,12 @@ class SettingsPanel(QWidget):
 
     def _preset_menu(self) -> QMenu:
         menu = QMenu(self)
-        menu.addAction("Save current values as a preset…", self.save_preset)
-        self.rename_action = menu.addAction("Rename preset…", self.rename_preset)
-        self.delete_action = menu.addAction("Delete preset…", self.delete_preset)
+        menu.addAction(translate("SettingsPanel", "Save current values as a preset…"), self.save_preset)
+        self.rename_action = menu.addAction(translate("SettingsPanel", "Rename preset…"), self.rename_preset)
+        self.delete_action = menu.addAction(translate("SettingsPanel", "Delete preset…"), self.delete_preset)
         menu.addSeparator()
-        menu.addAction("Import presets…", lambda: self.import_presets(None))
-        menu.addAction("Export my presets…", lambda: self.export_presets(None))
+        menu.addAction(translate("SettingsPanel", "Import presets…"), lambda: self.import_presets(None))
+        menu.addAction(translate("SettingsPanel", "Export my presets…"), lambda: self.export_presets(None))
         menu.aboutToShow.connect(self._enable_preset_actions)
         return menu
 
@@ -201,22 +227,21 @@ class SettingsPanel(QWidget):
             row.show(shown[name], scopes.is_changed(self.scope, name))
         count = len(scopes.overrides())
         self.scope_note.setText(
-            "Changes here apply to every chat that does not override them."
+            translate("SettingsPanel", "Changes here apply to every chat that does not override them.")
             if self.scope is Scope.DEFAULTS else
-            f"Changes here apply to this chat only ({count} overridden; ● marks them).")
+            translate("SettingsPanel", "Changes here apply to this chat only (%n overridden; ● marks them).",
+                      None, count))
         self._fill_presets()
 
     def _fill_presets(self) -> None:
-        current = self.preset_box.currentText()
+        current = self.preset_box.currentData()
         blocked = self.preset_box.blockSignals(True)
         self.preset_box.clear()
         for preset in self.controller.presets.all():
-            kind = "persona" if preset.is_persona else "preset"
-            mine = "" if preset.builtin else ", yours"
-            self.preset_box.addItem(f"{preset.name} ({kind}{mine})", preset.name)
+            self.preset_box.addItem(_preset_text(preset), preset.name)
             self.preset_box.setItemData(self.preset_box.count() - 1, preset.description,
                                         Qt.ItemDataRole.ToolTipRole)
-        self.preset_box.setCurrentIndex(max(0, self.preset_box.findText(current)))
+        self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(current)))
         self.preset_box.blockSignals(blocked)
 
     # -- editing -----------------------------------------------------------------------------
@@ -239,9 +264,10 @@ class SettingsPanel(QWidget):
 
     def reset_all(self, confirmed: bool = False) -> None:
         """Reset every option in the current scope, after asking."""
-        question = ("Reset every setting for all chats to its built-in default?"
-                    if self.scope is Scope.DEFAULTS else "Remove all of this chat's own settings?")
-        if confirmed or dialogs.confirm(self, "Reset settings", question):
+        question = (translate("SettingsPanel", "Reset every setting for all chats to its built-in default?")
+                    if self.scope is Scope.DEFAULTS else
+                    translate("SettingsPanel", "Remove all of this chat's own settings?"))
+        if confirmed or dialogs.confirm(self, translate("SettingsPanel", "Reset settings"), question):
             self.controller.reset_settings(self.scope)
 
     def _reset(self, name: str) -> None:
@@ -264,12 +290,14 @@ class SettingsPanel(QWidget):
     def save_preset(self, name: str | None = None) -> None:
         """Save the shown sampling values as a preset of the user's; with a system prompt of
         the user's own, it is a persona."""
-        name = name or dialogs.ask_text(self, "Save preset", "Preset name:", "")
+        name = name or dialogs.ask_text(self, translate("SettingsPanel", "Save preset"),
+                                        translate("SettingsPanel", "Preset name:"), "")
         if not name:
             return
         presets = self.controller.presets
         if any(p.name == name for p in presets.user_presets) and not dialogs.confirm(
-                self, "Save preset", f"Replace your preset “{name}”?"):
+                self, translate("SettingsPanel", "Save preset"),
+                translate("SettingsPanel", "Replace your preset “{name}”?").format(name=name)):
             return
         shown = self.controller.scopes.shown(self.scope)
         values = shown.sampling()
@@ -280,25 +308,29 @@ class SettingsPanel(QWidget):
     def rename_preset(self, new_name: str | None = None) -> None:
         """Rename the selected user preset."""
         old = self.selected_preset().name
-        new_name = new_name or dialogs.ask_text(self, "Rename preset", "New name:", old)
+        new_name = new_name or dialogs.ask_text(self, translate("SettingsPanel", "Rename preset"),
+                                                translate("SettingsPanel", "New name:"), old)
         if new_name:
             self._try(lambda: self.controller.presets.rename(old, new_name))
 
     def delete_preset(self, confirmed: bool = False) -> None:
         """Delete the selected user preset, after asking."""
         name = self.selected_preset().name
-        if confirmed or dialogs.confirm(self, "Delete preset", f"Delete the preset “{name}”?"):
+        if confirmed or dialogs.confirm(
+                self, translate("SettingsPanel", "Delete preset"),
+                translate("SettingsPanel", "Delete the preset “{name}”?").format(name=name)):
             self._try(lambda: self.controller.presets.delete(name))
 
     def import_presets(self, path: Path | None) -> None:
         """Add the presets in a JSON file (asks for the file when ``path`` is None)."""
-        path = path or dialogs.ask_open_file(self, "Import presets")
+        path = path or dialogs.ask_open_file(self, translate("SettingsPanel", "Import presets"))
         if path is not None:
             self._try(lambda: self.controller.presets.import_file(path))
 
     def export_presets(self, path: Path | None) -> None:
         """Write the user's presets to a JSON file (asks where when ``path`` is None)."""
-        path = path or dialogs.ask_save_file(self, "Export presets", "parley-presets.json")
+        path = path or dialogs.ask_save_file(self, translate("SettingsPanel", "Export presets"),
+                                             "parley-presets.json")
         if path is not None:
             self._try(lambda: self.controller.presets.export(path))
 
@@ -306,8 +338,21 @@ class SettingsPanel(QWidget):
         try:
             action()
         except SettingError as exc:
-            dialogs.show_error(self, "Presets", str(exc))
+            dialogs.show_error(self, translate("SettingsPanel", "Presets"), str(exc))
         except OSError as exc:
-            dialogs.show_error(self, "Presets", f"The file could not be written or read "
-                                                f"({exc.strerror}); choose another place.")
+            dialogs.show_error(self, translate("SettingsPanel", "Presets"),
+                               translate("SettingsPanel", "The file could not be written or read "
+                                                          "({reason}); choose another place.")
+                               .format(reason=exc.strerror))
         self._fill_presets()
+
+
+def _preset_text(preset: Preset) -> str:
+    """A preset's entry in the combo box: its name, what it is, and whether it is the user's."""
+    if preset.is_persona:
+        text = (translate("SettingsPanel", "{name} (persona)") if preset.builtin else
+                translate("SettingsPanel", "{name} (persona, yours)"))
+    else:
+        text = (translate("SettingsPanel", "{name} (preset)") if preset.builtin else
+                translate("SettingsPanel", "{name} (preset, yours)"))
+    return text.format(name=preset.name)

@@ -16,13 +16,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow, QProgressDialog
 
 from app.core import exchange, preferences
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.store import Store
 from app.ui import dialogs
 from app.ui.background import BackgroundJob
 from app.ui.controller import ChatController
+from app.ui.i18n import translate
 
-FILTERS = {"md": "Markdown (*.md)", "json": "JSON (*.json)"}
-IMPORT_FILTERS = "Parley or ChatGPT export (*.json);;All files (*)"
+# File dialog filters: English source texts, translated in the "Transfers" context where used.
+FILTERS = {"md": QT_TRANSLATE_NOOP("Transfers", "Markdown (*.md)"),
+           "json": QT_TRANSLATE_NOOP("Transfers", "JSON (*.json)")}
+IMPORT_FILTERS = QT_TRANSLATE_NOOP("Transfers", "Parley or ChatGPT export (*.json);;All files (*)")
+PREFERENCE_FILTERS = QT_TRANSLATE_NOOP("Transfers", "JSON Lines (*.jsonl)")
 
 
 class Transfers:
@@ -35,15 +40,18 @@ class Transfers:
     def import_file(self, path: Path | None = None) -> BackgroundJob | None:
         """Import a Parley or ChatGPT JSON file (asked for when not given)."""
         if self.controller.busy:
-            self.controller.errorOccurred.emit("A reply is being written; import when it is done.")
+            self.controller.errorOccurred.emit(
+                translate("Transfers", "A reply is being written; import when it is done."))
             return None
-        path = path or dialogs.ask_open_file(self.window, "Import conversations", IMPORT_FILTERS)
+        path = path or dialogs.ask_open_file(self.window, translate("Transfers", "Import conversations"),
+                                             translate("Transfers", IMPORT_FILTERS))
         if path is None:
             return None
         # One transaction writes everything, and SQLite lets only one connection write at a
         # time: the window waits (repainting, with a progress note) rather than fail a write.
-        progress = QProgressDialog(f"Importing {path.name}…", "", 0, 0, self.window)
-        progress.setWindowTitle("Import")
+        progress = QProgressDialog(translate("Transfers", "Importing {file}…").format(file=path.name),
+                                   "", 0, 0, self.window)
+        progress.setWindowTitle(translate("Transfers", "Import"))
         progress.setCancelButton(None)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
@@ -67,16 +75,20 @@ class Transfers:
 
     def export_preferences(self, path: Path | None = None) -> BackgroundJob | None:
         """Write rated alternatives as a preference dataset (JSON Lines) for fine-tuning."""
-        path = path or dialogs.ask_save_file(self.window, "Export preferences",
-                                             "parley-preferences.jsonl", "JSON Lines (*.jsonl)")
+        path = path or dialogs.ask_save_file(self.window, translate("Transfers", "Export preferences"),
+                                             "parley-preferences.jsonl",
+                                             translate("Transfers", PREFERENCE_FILTERS))
         if path is None:
             return None
         return self._run(lambda store: preferences.export_preferences(store, path),
-                         lambda count: self._tell(f"Wrote {count} preference pairs to {path}."))
+                         lambda count: self._tell(translate("Transfers", "Wrote %n preference pair(s) to "
+                                                                         "{path}.", None, count)
+                                                  .format(path=path)))
 
     def _export(self, ids: list[int] | None, fmt: exchange.ExportFormat, suggested: str,
                 path: Path | None) -> BackgroundJob | None:
-        path = path or dialogs.ask_save_file(self.window, "Export", suggested, FILTERS[fmt])
+        path = path or dialogs.ask_save_file(self.window, translate("Transfers", "Export"), suggested,
+                                             translate("Transfers", FILTERS[fmt]))
         if path is None:
             return None
 
@@ -84,7 +96,8 @@ class Transfers:
             chosen = ids if ids is not None else exchange.conversations_for_export(store, fmt)
             exchange.export_file(store, chosen, fmt, path)
 
-        return self._run(work, lambda _: self._tell(f"Exported to {path}."))
+        return self._run(work, lambda _: self._tell(translate("Transfers", "Exported to {path}.")
+                                                    .format(path=path)))
 
     def _run(self, work: Callable[[Store], Any], on_done: Callable[[Any], None]) -> BackgroundJob:
         database = self.controller.store.path
@@ -108,7 +121,8 @@ class Transfers:
         first = next((i for i in ids if i in shown), None)  # not one that was in the trash
         if first is not None and not self.controller.is_temporary:
             self.controller.open_conversation(first)
-        self._tell(f"Imported {len(ids)} conversation{'s' if len(ids) != 1 else ''}.")
+        count = len(ids)
+        self._tell(translate("Transfers", "Imported %n conversation(s).", None, count))
 
     def _tell(self, message: str) -> None:
         self.window.statusBar().showMessage(message, 8000)

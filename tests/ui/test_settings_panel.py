@@ -47,7 +47,8 @@ def last_reply(session):
 def test_every_option_has_a_working_widget_that_saves(open_session, qtbot, paths, o) -> None:
     session = open_session()
     row = session.window.settings_panel.rows[o.name]
-    assert row.help.text() == o.help and row.applies.text() in ("next message", "reloads model")
+    assert row.help.text() == o.help and row.applies.text() in ("next message", "reloads model", "at once",
+                                                                          "next start")
     value = changed_value(o)
     edit_like_a_user(qtbot, row.editor.widget, o, value)
     assert row.error.isHidden(), row.error.text()
