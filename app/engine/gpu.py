@@ -64,3 +64,13 @@ def probe_offload() -> OffloadSupport:
 
 def _text(raw: bytes | None) -> str:
     return raw.decode("utf-8", errors="replace") if raw else ""
+
+
+def build_info() -> list[tuple[str, str]]:
+    """How this llama.cpp was built, for the About dialog and bug reports: the bindings' version,
+    whether it can offload to a GPU, and ggml's CPU features. (A string lookup, no model.)"""
+    llama_cpp.llama_backend_init()
+    system = _text(llama_cpp.llama_print_system_info()).strip().rstrip("|").strip()
+    return [("llama-cpp-python", llama_cpp.__version__),
+            ("GPU offload", "supported" if llama_cpp.llama_supports_gpu_offload() else "not in this build"),
+            ("llama.cpp", system)]

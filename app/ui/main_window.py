@@ -5,15 +5,18 @@ It holds widgets only; every action goes through the ChatController.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -22,17 +25,21 @@ from PySide6.QtWidgets import (
 
 from app import APP_NAME
 from app.core.generation import ContextUsage
+from app.core.models import Role
 from app.core.tree import BranchItem
-from app.ui import dialogs
+from app.ui import dialogs, shortcuts
+from app.ui.about_dialog import AboutDialog
 from app.ui.composer import Composer
 from app.ui.context_meter import ContextMeter
 from app.ui.controller import ChatController
+from app.ui.i18n import translate
 from app.ui.model_files import TakesModelDrops
 from app.ui.model_picker import ModelPicker
 from app.ui.model_status import ModelStatus
 from app.ui.models_dialog import ModelsDialog
 from app.ui.search_dialog import SearchDialog
 from app.ui.settings_panel import SettingsPanel
+from app.ui.shortcuts import Shortcut, ShortcutsDialog
 from app.ui.sidebar import Sidebar
 from app.ui.transcript import TranscriptView
 from app.ui.transfer import Transfers
@@ -61,13 +68,13 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self.resize(1000, 700)
 
         self.settings_panel = SettingsPanel(controller)
-        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock = QDockWidget(translate("MainWindow", "Settings"), self)
         self.settings_dock.setObjectName("settingsDock")
         self.settings_dock.setWidget(self.settings_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
         self.settings_dock.hide()
         self.settings_action = self.settings_dock.toggleViewAction()
-        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setShortcuts(shortcuts.SETTINGS.sequences())
         self.sidebar = Sidebar(controller, self.settings_action)
         self.search_dialog = SearchDialog(controller.search, self)
         self.search_dialog.chosen.connect(controller.open_conversation)
@@ -75,19 +82,22 @@ class MainWindow(TakesModelDrops, QMainWindow):
 
         self.transcript = TranscriptView()
         self.temporary_banner = _banner("temporaryBanner", "background: #e8eaf6; color: #1a237e;")
-        self.temporary_banner.setText("Temporary chat: nothing in it is saved, and it is gone "
-                                      "when you open another chat or close Parley.")
+        self.temporary_banner.setText(translate(
+            "MainWindow", "Temporary chat: nothing in it is saved, and it is gone when you open "
+            "another chat or close Parley."))
         self.error_banner = _banner("errorBanner", "background: #fdecea; color: #611a15;")
         self.undo_bar = QWidget()
         self.undo_label = QLabel()
         self.undo_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.undo_button = QPushButton("Undo")
+        self.undo_button = QPushButton(translate("MainWindow", "Undo"))
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._undo_timer.timeout.connect(self.undo_bar.hide)
         self._trashed: int | None = None
         self.composer = Composer()
         self.composer.submitted.connect(self._send)
-        self.send_button = QPushButton("Send")
+        self.composer.editLastRequested.connect(self.edit_last_message)
+        self.send_button = QPushButton(translate("MainWindow", "Send"))
+        self.send_button.setAccessibleName(translate("MainWindow", "Send or stop"))
         self.send_button.clicked.connect(self._on_send_button)
 
         self.model_picker = ModelPicker(controller)
@@ -100,10 +110,10 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self.statusBar().addPermanentWidget(self.context_meter)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.setAcceptDrops(True)  # dropped .gguf files join the library
+        self._dialogs: dict[type[QDialog], QDialog] = {}  # help and About, made when first shown
 
         self._build_layout()
         self._build_menus()
-        self._add_shortcuts()
         self._connect(controller)
 
     # -- layout ------------------------------------------------------------------------------
@@ -120,8 +130,8 @@ class MainWindow(TakesModelDrops, QMainWindow):
         chat_layout.setContentsMargins(0, 6, 6, 6)
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_picker)
-        manage = QPushButton("Models…")
-        manage.setToolTip("Add, download, inspect and remove models")
+        manage = QPushButton(translate("MainWindow", "Models…"))
+        manage.setToolTip(translate("MainWindow", "Add, download, inspect and remove models"))
         manage.clicked.connect(self.models_dialog.open_library)
         model_row.addWidget(manage)
         model_row.addStretch(1)
@@ -144,32 +154,53 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self.setCentralWidget(self.splitter)
 
     def _build_menus(self) -> None:
-        chats = self.menuBar().addMenu("&Chats")
-        chats.addAction("New chat", QKeySequence.StandardKey.New,
-                        lambda: self.controller.new_conversation())
-        chats.addAction("New temporary chat", QKeySequence("Ctrl+Shift+N"),
-                        lambda: self.controller.new_conversation(temporary=True))
-        self.search_action = chats.addAction("Search…", QKeySequence("Ctrl+K"), self.open_search)
-        self.search_action.setShortcuts([QKeySequence("Ctrl+K"), QKeySequence("Ctrl+F")])
+        bar = self.menuBar()
+        chats = bar.addMenu(translate("MainWindow", "&Chats"))
+        _add(chats, translate("MainWindow", "New chat"), lambda: self.controller.new_conversation(),
+             shortcuts.NEW_CHAT)
+        _add(chats, translate("MainWindow", "New temporary chat"),
+             lambda: self.controller.new_conversation(temporary=True), shortcuts.NEW_TEMPORARY_CHAT)
+        self.search_action = _add(chats, translate("MainWindow", "Search…"), self.open_search,
+                                  shortcuts.SEARCH)
         chats.addSeparator()
-        chats.addAction("Import…", self.transfers.import_file)
-        self.export_menu = chats.addMenu("Export this chat")
-        self.export_menu.addAction("As Markdown…", lambda: self.transfers.export_current("md"))
-        self.export_menu.addAction("As JSON (everything)…", lambda: self.transfers.export_current("json"))
-        export_all = chats.addMenu("Export all chats")
-        export_all.addAction("As Markdown…", lambda: self.transfers.export_all("md"))
-        export_all.addAction("As JSON (everything)…", lambda: self.transfers.export_all("json"))
-        chats.addAction("Export rated replies for fine-tuning…", self.transfers.export_preferences)
-        models = self.menuBar().addMenu("&Models")
-        models.addAction("Manage models…", QKeySequence("Ctrl+M"), self.models_dialog.open_library)
-        models.addAction("Download a model…", self.models_dialog.open_download)
-        models.addAction("Cancel loading", self.controller.loader.cancel)
-        view = self.menuBar().addMenu("&View")
-        view.addAction(self.settings_action)
-        view.addAction(self.sidebar.trash_button.text(), self.sidebar.trash_button.toggle)
+        _add(chats, translate("MainWindow", "Import…"), self.transfers.import_file)
+        self.export_menu = chats.addMenu(translate("MainWindow", "Export this chat"))
+        _add(self.export_menu, translate("MainWindow", "As Markdown…"),
+             lambda: self.transfers.export_current("md"))
+        _add(self.export_menu, translate("MainWindow", "As JSON (everything)…"),
+             lambda: self.transfers.export_current("json"))
+        export_all = chats.addMenu(translate("MainWindow", "Export all chats"))
+        _add(export_all, translate("MainWindow", "As Markdown…"), lambda: self.transfers.export_all("md"))
+        _add(export_all, translate("MainWindow", "As JSON (everything)…"),
+             lambda: self.transfers.export_all("json"))
+        _add(chats, translate("MainWindow", "Export rated replies for fine-tuning…"),
+             self.transfers.export_preferences)
+        chats.addSeparator()
+        _add(chats, translate("MainWindow", "Quit"), self.close, shortcuts.QUIT)
 
-    def _add_shortcuts(self) -> None:
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.controller.stop)
+        message = bar.addMenu(translate("MainWindow", "&Message"))
+        self.stop_action = _add(message, translate("MainWindow", "Stop writing"), self.controller.stop,
+                                shortcuts.STOP)
+        _add(message, translate("MainWindow", "Regenerate the last reply"), self.regenerate_last,
+             shortcuts.REGENERATE)
+        _add(message, translate("MainWindow", "Copy the last reply"), self.copy_last_reply,
+             shortcuts.COPY_LAST_REPLY)
+        # Up works in the empty message box only (elsewhere it moves the cursor): the composer
+        # handles it, and the menu just shows the key.
+        _add(message, translate("MainWindow", "Edit your last message") + "\t"
+             + shortcuts.EDIT_LAST.shown_keys(), self.edit_last_message)
+
+        models = bar.addMenu(translate("MainWindow", "M&odels"))
+        _add(models, translate("MainWindow", "Manage models…"), self.models_dialog.open_library,
+             shortcuts.MODELS)
+        _add(models, translate("MainWindow", "Download a model…"), self.models_dialog.open_download)
+        _add(models, translate("MainWindow", "Cancel loading"), self.controller.loader.cancel)
+        view = bar.addMenu(translate("MainWindow", "&View"))
+        view.addAction(self.settings_action)
+        _add(view, self.sidebar.trash_button.text(), self.sidebar.trash_button.toggle)
+        help_menu = bar.addMenu(translate("MainWindow", "&Help"))
+        _add(help_menu, translate("MainWindow", "Keyboard shortcuts"), self.show_shortcuts, shortcuts.HELP)
+        _add(help_menu, translate("MainWindow", "About Parley"), self.show_about)
 
     def _connect(self, controller: ChatController) -> None:
         controller.conversationOpened.connect(self._show_conversation)
@@ -211,17 +242,21 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self.transcript.set_outside_context(set(usage.outside_ids) if usage else set())
 
     def _ask_context_full(self, question: str) -> None:
-        choice = dialogs.choose(self, "The context window is full", question,
-                                ["Drop the oldest messages"])
+        choice = dialogs.choose(self, translate("MainWindow", "The context window is full"), question,
+                                [translate("MainWindow", "Drop the oldest messages")])
         self.controller.answer_context_full(drop_oldest=choice == 0)
 
     def _show_title(self, title: str | None) -> None:
         if self.controller.is_temporary:
-            title = f"{title or 'New chat'} (temporary)"
+            title = translate("MainWindow", "{title} (temporary)").format(
+                title=title or translate("MainWindow", "New chat"))
+        # A title may be model text: window titles are plain text, and one line.
+        title = " ".join(title.split()) if title else None
         self.setWindowTitle(f"{title} — {APP_NAME}" if title else APP_NAME)
 
     def _on_busy(self, busy: bool) -> None:
-        self.send_button.setText("Stop" if busy else "Send")
+        self.send_button.setText(translate("MainWindow", "Stop") if busy
+                                 else translate("MainWindow", "Send"))
         self.transcript.set_busy(busy)
         if busy:
             self.error_banner.hide()
@@ -233,7 +268,7 @@ class MainWindow(TakesModelDrops, QMainWindow):
 
     def _offer_undo(self, conversation_id: int, title: str) -> None:
         self._trashed = conversation_id
-        self.undo_label.setText(f"Moved “{title}” to the trash.")
+        self.undo_label.setText(translate("MainWindow", "Moved “{title}” to the trash.").format(title=title))
         self.undo_bar.show()
         self._undo_timer.start()
 
@@ -248,6 +283,41 @@ class MainWindow(TakesModelDrops, QMainWindow):
     def open_search(self) -> None:
         """Open the search box (Ctrl+K or Ctrl+F)."""
         self.search_dialog.open_search()
+
+    def show_shortcuts(self) -> None:
+        """List every keyboard shortcut (F1 or Ctrl+/)."""
+        self._show_dialog(ShortcutsDialog)
+
+    def show_about(self) -> None:
+        """Show the version, llama.cpp's build and the licences."""
+        self._show_dialog(AboutDialog)
+
+    def _show_dialog(self, kind: type[QDialog]) -> None:
+        """Show the one dialog of ``kind`` (made on first use), without blocking."""
+        dialog = self._dialogs.get(kind)
+        if dialog is None:
+            dialog = self._dialogs[kind] = kind(self)
+        dialog.show()
+        dialog.activateWindow()
+
+    def regenerate_last(self) -> None:
+        """Write another version of the last reply (Ctrl+R); the current one is kept."""
+        widget = self.transcript.last_widget(Role.ASSISTANT)
+        if widget is not None:
+            self.controller.regenerate(widget.message.id)
+
+    def copy_last_reply(self) -> None:
+        """Put the last reply on the clipboard as the text it reads as (Ctrl+Shift+C)."""
+        widget = self.transcript.last_widget(Role.ASSISTANT)
+        if widget is not None:
+            widget.copy(markdown=False)
+
+    def edit_last_message(self) -> None:
+        """Open the last message the user wrote for editing (Up in the empty message box)."""
+        widget = self.transcript.last_widget(Role.USER)
+        if widget is not None and not self.controller.busy:
+            self.transcript.ensureWidgetVisible(widget)
+            widget.start_edit()
 
     def _send(self, text: str) -> None:
         if not self.controller.send(text):
@@ -301,3 +371,12 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self.save_state()
         self.controller.shutdown()
         super().closeEvent(event)
+
+
+def _add(menu: QMenu, text: str, slot: Callable[[], object], shortcut: Shortcut | None = None) -> QAction:
+    """A menu action, with its shortcut from the one table of shortcuts."""
+    action = menu.addAction(text)
+    action.triggered.connect(lambda _=False: slot())
+    if shortcut is not None:
+        action.setShortcuts(shortcut.sequences())
+    return action

@@ -7,8 +7,9 @@ transcript connects a single set of signals however many messages it shows.
 from __future__ import annotations
 
 import json
+import time
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QDateTime, QLocale, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QFrame,
@@ -22,19 +23,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.models import Message, MessageStatus, Role
 from app.core.tree import BranchItem
 from app.ui import dialogs
+from app.ui.i18n import translate
 from app.ui.safe_text import SafeTextView, untrusted_plain_text
 
-OUTSIDE_CONTEXT_NOTE = "Outside the context window: the model no longer sees this message"
+OUTSIDE_CONTEXT_NOTE = QT_TRANSLATE_NOOP(
+    "MessageWidget", "Outside the context window: the model no longer sees this message")
 
-STATUS_NOTES = {
-    MessageStatus.STREAMING: "generating…",
-    MessageStatus.STOPPED: "stopped",
-    MessageStatus.INCOMPLETE: "cut short at the length limit",
-    MessageStatus.INTERRUPTED: "interrupted (the app closed while this was being written)",
-    MessageStatus.FAILED: "failed",
+STATUS_NOTES = {  # English source texts, translated where shown
+    MessageStatus.STREAMING: QT_TRANSLATE_NOOP("MessageWidget", "generating…"),
+    MessageStatus.STOPPED: QT_TRANSLATE_NOOP("MessageWidget", "stopped"),
+    MessageStatus.INCOMPLETE: QT_TRANSLATE_NOOP("MessageWidget", "cut short at the length limit"),
+    MessageStatus.INTERRUPTED: QT_TRANSLATE_NOOP(
+        "MessageWidget", "interrupted (the app closed while this was being written)"),
+    MessageStatus.FAILED: QT_TRANSLATE_NOOP("MessageWidget", "failed"),
 }
 
 
@@ -54,36 +59,56 @@ def message_details(message: Message) -> str:
     """How a reply was made, as plain text: model, seed and every effective setting."""
     stats = message.stats
     if stats is None:
-        return "No generation details were recorded for this message."
-    lines = [f"Model: {stats.model}", f"Seed: {stats.seed}"]
+        return translate("MessageWidget", "No generation details were recorded for this message.")
+    lines = [translate("MessageWidget", "Model: {model}").format(model=stats.model),
+             translate("MessageWidget", "Seed: {seed}").format(seed=stats.seed)]
     if stats.prompt_tokens is not None:
-        lines.append(f"Tokens: {stats.prompt_tokens} in the prompt, "
-                     f"{stats.completion_tokens} in the reply")
+        lines.append(translate("MessageWidget", "Tokens: {prompt} in the prompt, {reply} in the reply")
+                     .format(prompt=stats.prompt_tokens, reply=stats.completion_tokens))
     if message.feedback_note:
-        lines.append(f"Your note: {message.feedback_note}")
-    lines += ["", "Settings:"]
+        lines.append(translate("MessageWidget", "Your note: {note}").format(note=message.feedback_note))
+    lines += ["", translate("MessageWidget", "Settings:")]
     lines += [f"  {name} = {json.dumps(value, ensure_ascii=False)}"
               for name, value in stats.settings.items()]
     return "\n".join(lines)
 
 
+def message_time(created_at: float, now: float | None = None) -> str:
+    """When a message was written, short: the time today, else the date and time."""
+    when = QDateTime.fromSecsSinceEpoch(int(created_at))
+    today = QDateTime.fromSecsSinceEpoch(int(now if now is not None else time.time())).date()
+    locale = QLocale()
+    if when.date() == today:
+        return locale.toString(when.time(), QLocale.FormatType.ShortFormat)
+    return locale.toString(when, QLocale.FormatType.ShortFormat)
+
+
 def message_header(message: Message) -> str:
-    """The plain-text line above a message: who wrote it and, for replies, how it was made."""
+    """The plain-text line above a message: who wrote it, when and, for replies, how it was made
+    (model, speed, time to the first token, and how it ended)."""
     if message.role is Role.USER:
-        return "You"
-    parts = ["Assistant"]
+        return " · ".join([translate("MessageWidget", "You"), message_time(message.created_at)])
+    parts = [translate("MessageWidget", "Assistant")]
     stats = message.stats
     if stats is not None:
-        parts.append(stats.model)
+        parts.append(" ".join(stats.model.split()))  # a model name is one plain line
+    parts.append(message_time(message.created_at))
+    if stats is not None:
         if stats.tokens_per_s:
-            parts.append(f"{stats.tokens_per_s:.1f} tok/s")
+            parts.append(translate("MessageWidget", "{speed} tok/s").format(
+                speed=f"{stats.tokens_per_s:.1f}"))
         if stats.ttft_ms is not None:
-            parts.append(f"first token {stats.ttft_ms:.0f} ms")
+            parts.append(translate("MessageWidget", "first token {ms} ms").format(
+                ms=f"{stats.ttft_ms:.0f}"))
     if message.status in STATUS_NOTES:
-        parts.append(STATUS_NOTES[message.status])
+        parts.append(translate("MessageWidget", STATUS_NOTES[message.status]))
     if message.error:
         parts.append(message.error)
     return " · ".join(parts)
+
+
+_GOOD_TIP = QT_TRANSLATE_NOOP("MessageWidget", "Mark this reply as good")
+_BAD_TIP = QT_TRANSLATE_NOOP("MessageWidget", "Mark this reply as bad")
 
 
 def plain_text(markdown: str) -> str:
@@ -119,28 +144,29 @@ class MessageWidget(QFrame):
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         self.header.setWordWrap(True)
         self.header.setStyleSheet("color: palette(mid); font-size: small;")
-        self.previous_button = _tool_button("‹", "Show the previous version")
+        self.previous_button = _tool_button("‹", translate("MessageWidget", "Show the previous version"))
         self.previous_button.clicked.connect(lambda: actions.navigate.emit(self.message.id, -1))
         self.position_label = QLabel()
         self.position_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.next_button = _tool_button("›", "Show the next version")
+        self.next_button = _tool_button("›", translate("MessageWidget", "Show the next version"))
         self.next_button.clicked.connect(lambda: actions.navigate.emit(self.message.id, +1))
         header_row = QHBoxLayout()
         header_row.addWidget(self.header, 1)
         for widget in (self.previous_button, self.position_label, self.next_button):
             header_row.addWidget(widget)
 
-        self.context_note = QLabel(OUTSIDE_CONTEXT_NOTE)
+        self.context_note = QLabel(translate("MessageWidget", OUTSIDE_CONTEXT_NOTE))
         self.context_note.setTextFormat(Qt.TextFormat.PlainText)
         self.context_note.setWordWrap(True)
         self.context_note.setStyleSheet("color: palette(mid); font-size: small; font-style: italic;")
         self.body = SafeTextView()
-        self._body_palette = self.body.palette()
+        self.body.setAccessibleName(translate("MessageWidget", "Reply") if is_reply
+                                    else translate("MessageWidget", "Your message"))
         self.editor = QPlainTextEdit()
-        self.editor.setAccessibleName("Edit the message")
-        self.edit_send = QPushButton("Send as new version")
+        self.editor.setAccessibleName(translate("MessageWidget", "Edit the message"))
+        self.edit_send = QPushButton(translate("MessageWidget", "Send as new version"))
         self.edit_send.clicked.connect(self._submit_edit)
-        self.edit_cancel = QPushButton("Cancel")
+        self.edit_cancel = QPushButton(translate("MessageWidget", "Cancel"))
         self.edit_cancel.clicked.connect(self.cancel_edit)
         edit_row = QHBoxLayout()
         edit_row.addStretch(1)
@@ -152,32 +178,38 @@ class MessageWidget(QFrame):
         edit_layout.addWidget(self.editor)
         edit_layout.addLayout(edit_row)
 
-        self.edit_button = _tool_button("Edit", "Edit and resend; the original stays as a version")
+        self.edit_button = _tool_button(translate("MessageWidget", "Edit"), translate(
+            "MessageWidget", "Edit and resend; the original stays as a version"))
         self.edit_button.clicked.connect(self.start_edit)
-        self.regenerate_button = _tool_button("Regenerate", "Write another reply; this one is kept")
+        self.regenerate_button = _tool_button(translate("MessageWidget", "Regenerate"), translate(
+            "MessageWidget", "Write another reply; this one is kept"))
         self.regenerate_button.clicked.connect(lambda: actions.regenerate.emit(self.message.id))
-        self.continue_button = _tool_button("Continue", "Let the model go on writing this reply")
+        self.continue_button = _tool_button(translate("MessageWidget", "Continue"), translate(
+            "MessageWidget", "Let the model go on writing this reply"))
         self.continue_button.clicked.connect(lambda: actions.continue_.emit(self.message.id))
-        self.good_button = _tool_button("Good", "Mark this reply as good")
-        self.bad_button = _tool_button("Bad", "Mark this reply as bad")
+        self.good_button = _tool_button(translate("MessageWidget", "Good"), _GOOD_TIP)
+        self.bad_button = _tool_button(translate("MessageWidget", "Bad"), _BAD_TIP)
         for button, rating in ((self.good_button, 1), (self.bad_button, -1)):
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, r=rating: self._rate(r))
-        self.copy_button = _tool_button("Copy", "Copy this message")
+        self.copy_button = _tool_button(translate("MessageWidget", "Copy"),
+                                        translate("MessageWidget", "Copy this message"))
         copy_menu = QMenu(self.copy_button)
-        copy_menu.addAction("Copy as text", lambda: self.copy(markdown=False))
-        copy_menu.addAction("Copy as Markdown", lambda: self.copy(markdown=True))
+        copy_menu.addAction(translate("MessageWidget", "Copy as text"), lambda: self.copy(markdown=False))
+        copy_menu.addAction(translate("MessageWidget", "Copy as Markdown"),
+                            lambda: self.copy(markdown=True))
         self.copy_button.setMenu(copy_menu)
         self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.copy_button.clicked.connect(lambda: self.copy(markdown=False))
-        self.more_button = _tool_button("⋯", "More actions")
+        self.more_button = _tool_button("⋯", translate("MessageWidget", "More actions"))
         self.more_menu = QMenu(self.more_button)
         if is_reply:
-            self.more_menu.addAction("Feedback note…", self._ask_note)
-            self.more_menu.addAction("Details…", self.show_details)
-        self.more_menu.addAction("Fork into a new chat", lambda: actions.fork.emit(self.message.id))
+            self.more_menu.addAction(translate("MessageWidget", "Feedback note…"), self._ask_note)
+            self.more_menu.addAction(translate("MessageWidget", "Details…"), self.show_details)
+        self.more_menu.addAction(translate("MessageWidget", "Fork into a new chat"),
+                                 lambda: actions.fork.emit(self.message.id))
         self.more_menu.addSeparator()
-        self.more_menu.addAction("Delete…", self._delete)
+        self.more_menu.addAction(translate("MessageWidget", "Delete…"), self._delete)
         self.more_button.setMenu(self.more_menu)
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         action_row = QHBoxLayout()
@@ -212,9 +244,10 @@ class MessageWidget(QFrame):
         self.continue_button.setVisible(message.can_continue)
         self.good_button.setChecked(message.rating == 1)
         self.bad_button.setChecked(message.rating == -1)
-        note = f"\nYour note: {message.feedback_note}" if message.feedback_note else ""
-        self.good_button.setToolTip("Mark this reply as good" + note)
-        self.bad_button.setToolTip("Mark this reply as bad" + note)
+        note = ("\n" + translate("MessageWidget", "Your note: {note}").format(note=message.feedback_note)
+                if message.feedback_note else "")
+        self.good_button.setToolTip(translate("MessageWidget", _GOOD_TIP) + note)
+        self.bad_button.setToolTip(translate("MessageWidget", _BAD_TIP) + note)
 
     def set_siblings(self, siblings: tuple[int, ...]) -> None:
         """Show ‹ n/m › when this message has other versions."""
@@ -232,9 +265,10 @@ class MessageWidget(QFrame):
             return
         self.outside_context = outside
         self.context_note.setVisible(outside)
-        palette = QPalette(self._body_palette)
+        palette = QPalette()  # only what is set here; every other colour follows the theme
         if outside:
-            palette.setColor(QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.PlaceholderText))
+            dimmed = self.palette().color(QPalette.ColorRole.PlaceholderText)
+            palette.setColor(QPalette.ColorRole.Text, dimmed)
         self.body.setPalette(palette)
 
     def show_streaming_text(self, text: str) -> None:
@@ -280,17 +314,18 @@ class MessageWidget(QFrame):
         self.actions.rate.emit(self.message.id, new, self.message.feedback_note)
 
     def _ask_note(self) -> None:
-        note = dialogs.ask_text(self, "Feedback", "A note about this reply (optional):",
+        note = dialogs.ask_text(self, translate("MessageWidget", "Feedback"),
+                                translate("MessageWidget", "A note about this reply (optional):"),
                                 self.message.feedback_note or "")
         if note is not None and not self.retired:
             self.actions.rate.emit(self.message.id, self.message.rating, note.strip() or None)
 
     def _delete(self) -> None:
-        if dialogs.confirm(self, "Delete message",
-                           "Delete this message and every reply after it, on every branch? "
-                           "This cannot be undone.") and not self.retired:
+        if dialogs.confirm(self, translate("MessageWidget", "Delete message"), translate(
+                "MessageWidget", "Delete this message and every reply after it, on every branch? "
+                "This cannot be undone.")) and not self.retired:
             self.actions.delete.emit(self.message.id)
 
     def show_details(self) -> None:
         """Show how this reply was made, so it can be reproduced."""
-        dialogs.show_text(self, "Reply details", message_details(self.message))
+        dialogs.show_text(self, translate("MessageWidget", "Reply details"), message_details(self.message))

@@ -8,8 +8,9 @@ be undone, asks for confirmation. The Delete key therefore never loses a chat.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QLabel,
     QListView,
     QMenu,
     QPushButton,
@@ -20,9 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.models import ConversationSummary
-from app.ui import dialogs
+from app.ui import dialogs, shortcuts
 from app.ui.controller import ChatController
 from app.ui.conversation_list import ConversationListModel
+from app.ui.i18n import translate
 
 
 class Sidebar(QWidget):
@@ -33,9 +35,10 @@ class Sidebar(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.new_chat_button = QToolButton()
-        self.new_chat_button.setText("New chat")
-        self.new_chat_button.setToolTip("Start a new chat; the arrow starts one with a persona, "
-                                        "or a temporary chat that is never saved")
+        self.new_chat_button.setText(translate("Sidebar", "New chat"))
+        self.new_chat_button.setToolTip(translate("Sidebar", "Start a new chat; the arrow starts one with "
+                                                             "a persona, or a temporary chat that is never "
+                                                             "saved"))
         self.new_chat_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.new_chat_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.new_chat_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -47,6 +50,7 @@ class Sidebar(QWidget):
         self.model = ConversationListModel()
         self.view = QListView()
         self.view.setModel(self.model)
+        self.view.setAccessibleName(translate("Sidebar", "Conversations"))
         self.view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -55,14 +59,21 @@ class Sidebar(QWidget):
         self.view.clicked.connect(self._on_clicked)
         self.view.activated.connect(self._on_clicked)
         self._add_keys()
+        self.empty_note = QLabel()  # what an empty list means (the first launch, an empty trash)
+        self.empty_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setObjectName("emptyListNote")
+        self.empty_note.setStyleSheet("#emptyListNote { color: palette(mid); padding: 8px 4px; }")
 
         self.trash_button = QToolButton()
-        self.trash_button.setText("Trash")
+        self.trash_button.setText(translate("Sidebar", "Trash"))
         self.trash_button.setCheckable(True)
-        self.trash_button.setToolTip("Show deleted conversations, to restore them")
+        self.trash_button.setToolTip(translate("Sidebar", "Show deleted conversations, to restore them"))
         self.trash_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.trash_button.toggled.connect(lambda _: self.refresh())
-        self.empty_trash_button = QPushButton("Empty trash…")
+        self.empty_trash_button = QPushButton(translate("Sidebar", "Empty trash…"))
+        self.empty_trash_button.setToolTip(translate("Sidebar", "Delete every conversation in the trash "
+                                                                "for good"))
         self.empty_trash_button.clicked.connect(self.empty_trash)
         self.settings_button = QToolButton()
         self.settings_button.setDefaultAction(settings_action)
@@ -71,6 +82,7 @@ class Sidebar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 6)
         layout.addWidget(self.new_chat_button)
+        layout.addWidget(self.empty_note)
         layout.addWidget(self.view)
         layout.addWidget(self.empty_trash_button)
         layout.addWidget(self.trash_button)
@@ -96,7 +108,9 @@ class Sidebar(QWidget):
 
     def _on_trash(self, rows: list[ConversationSummary]) -> None:
         self._trash = rows
-        self.trash_button.setText(f"Trash ({len(rows)})" if rows else "Trash")
+        count = len(rows)
+        self.trash_button.setText(translate("Sidebar", "Trash (%n)", None, count) if count else
+                                  translate("Sidebar", "Trash"))
         if self.showing_trash:
             self.refresh()
 
@@ -104,7 +118,13 @@ class Sidebar(QWidget):
         """Show the conversations (grouped by date) or the trash."""
         trash = self.showing_trash
         self.model.set_conversations(self._trash if trash else self._conversations, grouped=not trash)
+        self.view.setAccessibleName(translate("Sidebar", "Deleted conversations") if trash else
+                                    translate("Sidebar", "Conversations"))
         self.empty_trash_button.setVisible(trash)
+        shown = self._trash if trash else self._conversations
+        self.empty_note.setText(translate("Sidebar", "The trash is empty.") if trash else translate(
+            "Sidebar", "No chats yet. Each chat is saved here as soon as you send its first message."))
+        self.empty_note.setVisible(not shown)
         self.empty_trash_button.setEnabled(bool(self._trash))
         self.select(self.controller.saved_conversation_id)
 
@@ -124,10 +144,11 @@ class Sidebar(QWidget):
     # -- actions -----------------------------------------------------------------------------
 
     def _add_keys(self) -> None:
-        rename = QAction("Rename", self.view, shortcut=QKeySequence(Qt.Key.Key_F2))
+        rename = QAction(translate("Sidebar", "Rename"), self.view)
+        rename.setShortcuts(shortcuts.RENAME.sequences())
         rename.triggered.connect(lambda: self.rename(self.selected()))
-        delete = QAction("Move to trash", self.view,
-                         shortcut=QKeySequence(QKeySequence.StandardKey.Delete))
+        delete = QAction(translate("Sidebar", "Move to trash"), self.view)
+        delete.setShortcuts(shortcuts.TRASH.sequences())
         delete.triggered.connect(lambda: self.delete(self.selected()))
         for action in (rename, delete):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -136,8 +157,8 @@ class Sidebar(QWidget):
     def _fill_persona_menu(self) -> None:
         menu = self.persona_menu
         menu.clear()
-        menu.addAction("Blank chat", lambda: self.controller.new_conversation())
-        menu.addAction("Temporary chat (never saved)",
+        menu.addAction(translate("Sidebar", "Blank chat"), lambda: self.controller.new_conversation())
+        menu.addAction(translate("Sidebar", "Temporary chat (never saved)"),
                        lambda: self.controller.new_conversation(temporary=True))
         menu.addSeparator()
         for preset in self.controller.presets.all():
@@ -157,21 +178,24 @@ class Sidebar(QWidget):
             return
         menu = QMenu(self)
         if self.showing_trash:
-            menu.addAction("Restore", lambda: self.controller.restore(conversation.id))
-            menu.addAction("Delete for good…", lambda: self.delete_for_good(conversation))
+            menu.addAction(translate("Sidebar", "Restore"), lambda: self.controller.restore(conversation.id))
+            menu.addAction(translate("Sidebar", "Delete for good…"),
+                           lambda: self.delete_for_good(conversation))
         else:
-            menu.addAction("Rename…", lambda: self.rename(conversation))
-            menu.addAction("Unpin" if conversation.pinned else "Pin",
+            menu.addAction(translate("Sidebar", "Rename…"), lambda: self.rename(conversation))
+            pin_text = translate("Sidebar", "Unpin") if conversation.pinned else translate("Sidebar", "Pin")
+            menu.addAction(pin_text,
                            lambda: self.controller.set_pinned(conversation.id, not conversation.pinned))
             menu.addSeparator()
-            menu.addAction("Move to trash", lambda: self.delete(conversation))
+            menu.addAction(translate("Sidebar", "Move to trash"), lambda: self.delete(conversation))
         menu.exec(self.view.viewport().mapToGlobal(position))
 
     def rename(self, conversation: ConversationSummary | None) -> None:
         """Ask for a new title."""
         if conversation is None or self.showing_trash:
             return
-        title = dialogs.ask_text(self, "Rename conversation", "Title:", conversation.title)
+        title = dialogs.ask_text(self, translate("Sidebar", "Rename conversation"),
+                                 translate("Sidebar", "Title:"), conversation.title)
         if title is not None:
             self.controller.rename_conversation(conversation.id, title)
 
@@ -186,15 +210,16 @@ class Sidebar(QWidget):
 
     def delete_for_good(self, conversation: ConversationSummary) -> None:
         """Delete one conversation in the trash, after asking."""
-        if dialogs.confirm(self, "Delete for good",
-                           f"Delete “{conversation.title}” for good? This cannot be undone."):
+        if dialogs.confirm(self, translate("Sidebar", "Delete for good"),
+                           translate("Sidebar", "Delete “{title}” for good? This cannot be undone.")
+                           .format(title=conversation.title)):
             self.controller.delete_for_good(conversation.id)
 
     def empty_trash(self) -> None:
         """Delete everything in the trash, after asking."""
         count = len(self._trash)
         if count and dialogs.confirm(
-                self, "Empty trash",
-                f"Delete the {count} conversation{'s' if count != 1 else ''} in the trash for good? "
-                "This cannot be undone."):
+                self, translate("Sidebar", "Empty trash"),
+                translate("Sidebar", "Delete the %n conversation(s) in the trash for good? "
+                                     "This cannot be undone.", None, count)):
             self.controller.empty_trash()

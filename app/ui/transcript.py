@@ -11,8 +11,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from app.core.models import Message
+from app.core.models import Message, Role
 from app.core.tree import BranchItem
+from app.ui import shortcuts
+from app.ui.i18n import translate
 from app.ui.message_widget import MessageActions, MessageWidget
 
 HIGHLIGHT_MS = 1500  # how long a message found by search stays highlighted
@@ -46,8 +48,11 @@ class TranscriptView(QScrollArea):
         self._busy = False
         self._outside: set[int] = set()  # ids of messages outside the model's context window
         self._earlier_soon = False  # adding earlier messages is scheduled
-        self._empty_note = QLabel("Type a message below to start chatting. "
-                                  "Everything stays on this computer.")
+        self._empty_note = QLabel(translate(
+            "TranscriptView", "Type a message below to start chatting. Everything stays on this "
+            "computer.\n\nPress {help} for keyboard shortcuts.").format(help=shortcuts.HELP.shown_keys()))
+        self._empty_note.setObjectName("emptyNote")
+        self._empty_note.setStyleSheet("#emptyNote { color: palette(mid); padding: 40px; }")
         self._empty_note.setTextFormat(Qt.TextFormat.PlainText)
         self._empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty_note.setWordWrap(True)
@@ -122,7 +127,9 @@ class TranscriptView(QScrollArea):
                 widget.deleteLater()
 
     def _update_earlier_button(self) -> None:
-        self.earlier_button.setText(f"Show earlier messages ({self._first} more)")
+        hidden = self._first  # a plain name: lupdate skips a call whose count is an expression
+        self.earlier_button.setText(translate("TranscriptView", "Show earlier messages (%n more)",
+                                              None, hidden))
         self.earlier_button.setVisible(self._first > 0)
 
     def set_busy(self, busy: bool) -> None:
@@ -166,6 +173,13 @@ class TranscriptView(QScrollArea):
         widget = self._widgets.get(message_id)
         if widget is not None:
             widget.show_streaming_text(text)
+
+    def last_widget(self, role: Role) -> MessageWidget | None:
+        """The widget of the last message by ``role`` in the shown branch, if it is in view."""
+        for item in reversed(self._items):
+            if item.message.role is role:
+                return self._widgets.get(item.message.id)
+        return None
 
     def message_widget(self, message_id: int) -> MessageWidget | None:
         """The widget showing ``message_id``, if it is in view."""
