@@ -32,7 +32,7 @@ class Component:
 
 
 COMPONENTS: tuple[Component, ...] = (
-    Component("Parley", QT_TRANSLATE_NOOP("AboutDialog", "this app"), "MIT", "", "Parley.txt"),
+    Component("Parley", QT_TRANSLATE_NOOP("AboutDialog", "this app"), "Apache-2.0", "", "Apache-2.0.txt"),
     Component("SmolLM2-135M-Instruct",
               QT_TRANSLATE_NOOP("AboutDialog", "the bundled model (by Hugging Face)"), "Apache-2.0",
               "https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct", "Apache-2.0.txt"),
