@@ -17,6 +17,7 @@ from PySide6.QtGui import QFont
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.models import ConversationSummary
 from app.ui.i18n import translate
+from app.ui.plain_tooltip import plain_tooltip
 
 ConversationIdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -77,7 +78,8 @@ class ConversationListModel(QAbstractListModel):
             return row.title
         if role == Qt.ItemDataRole.ToolTipRole:
             count = row.message_count  # a plain name: lupdate takes nothing else as the count
-            return "\n".join((row.title, translate("ConversationListModel", "%n message(s)", None, count)))
+            return plain_tooltip("\n".join((row.title, translate("ConversationListModel", "%n message(s)",
+                                                                  None, count))))
         if role == ConversationIdRole:
             return row.id
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -26,18 +27,28 @@ from app.ui.i18n import translate
 JSON_FILES = QT_TRANSLATE_NOOP("Dialogs", "JSON (*.json)")  # English; translated where used
 
 
+def _message_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
+                 buttons: QMessageBox.StandardButton) -> QMessageBox:
+    """A message box showing ``text`` as plain text: questions quote titles and file names, which
+    may come from a model or an imported file, and Qt would otherwise guess that text starting
+    like HTML is HTML (and load the images it names)."""
+    box = QMessageBox(icon, title, text, buttons, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
+
+
 def confirm(parent: QWidget | None, title: str, question: str) -> bool:
     """Ask a yes/no question; No is the default."""
-    answer = QMessageBox.question(parent, title, question,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+    box = _message_box(parent, QMessageBox.Icon.Question, title, question,
+                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 def choose(parent: QWidget | None, title: str, question: str, choices: list[str]) -> int | None:
     """Ask which of ``choices`` to do (or Cancel, the default); the index chosen, or None."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.Cancel,
-                      parent)
+    box = _message_box(parent, QMessageBox.Icon.Question, title, question,
+                       QMessageBox.StandardButton.Cancel)
     buttons = [box.addButton(text, QMessageBox.ButtonRole.AcceptRole) for text in choices]
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
@@ -67,7 +78,7 @@ def ask_save_file(parent: QWidget | None, title: str, suggested: str,
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
     """Show a problem the user must acknowledge (a refused import, a failed start)."""
-    QMessageBox.critical(parent, title, message)
+    _message_box(parent, QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok).exec()
 
 
 def show_text(parent: QWidget | None, title: str, text: str) -> None:

@@ -28,6 +28,7 @@ from app.core.models import Message, MessageStatus, Role
 from app.core.tree import BranchItem
 from app.ui import dialogs
 from app.ui.i18n import translate
+from app.ui.plain_tooltip import plain_tooltip
 from app.ui.safe_text import SafeTextView, untrusted_plain_text
 
 OUTSIDE_CONTEXT_NOTE = QT_TRANSLATE_NOOP(
@@ -187,8 +188,10 @@ class MessageWidget(QFrame):
         self.continue_button = _tool_button(translate("MessageWidget", "Continue"), translate(
             "MessageWidget", "Let the model go on writing this reply"))
         self.continue_button.clicked.connect(lambda: actions.continue_.emit(self.message.id))
-        self.good_button = _tool_button(translate("MessageWidget", "Good"), _GOOD_TIP)
-        self.bad_button = _tool_button(translate("MessageWidget", "Bad"), _BAD_TIP)
+        self.good_button = _tool_button(translate("MessageWidget", "Good"),
+                                        translate("MessageWidget", _GOOD_TIP))
+        self.bad_button = _tool_button(translate("MessageWidget", "Bad"),
+                                       translate("MessageWidget", _BAD_TIP))
         for button, rating in ((self.good_button, 1), (self.bad_button, -1)):
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, r=rating: self._rate(r))
@@ -246,8 +249,8 @@ class MessageWidget(QFrame):
         self.bad_button.setChecked(message.rating == -1)
         note = ("\n" + translate("MessageWidget", "Your note: {note}").format(note=message.feedback_note)
                 if message.feedback_note else "")
-        self.good_button.setToolTip(translate("MessageWidget", _GOOD_TIP) + note)
-        self.bad_button.setToolTip(translate("MessageWidget", _BAD_TIP) + note)
+        self.good_button.setToolTip(plain_tooltip(translate("MessageWidget", _GOOD_TIP) + note))
+        self.bad_button.setToolTip(plain_tooltip(translate("MessageWidget", _BAD_TIP) + note))
 
     def set_siblings(self, siblings: tuple[int, ...]) -> None:
         """Show ‹ n/m › when this message has other versions."""

@@ -17,6 +17,7 @@ from app.core.errors import ParleyError
 from app.ui.controller import ChatController
 from app.ui.i18n import translate
 from app.ui.models_dialog import origin_text
+from app.ui.plain_tooltip import plain_tooltip
 
 
 class ModelPicker(QComboBox):
@@ -41,7 +42,7 @@ class ModelPicker(QComboBox):
             label = (model.name if model.available else
                      translate("ModelPicker", "{model} (missing)").format(model=model.name))
             self.addItem(label, str(model.path))
-            self.setItemData(self.count() - 1, f"{model.path}\n{origin_text(model.origin)}",
+            self.setItemData(self.count() - 1, plain_tooltip(f"{model.path}\n{origin_text(model.origin)}"),
                              Qt.ItemDataRole.ToolTipRole)
         self.blockSignals(False)
         self.select_wanted()

@@ -38,6 +38,7 @@ from app.ui import dialogs
 from app.ui.controller import ChatController
 from app.ui.i18n import translate
 from app.ui.option_editors import OptionEditor, TextEditor, editor_for
+from app.ui.plain_tooltip import plain_tooltip
 
 # English source texts, translated in the "SettingsPanel" context where they are shown.
 APPLIES_TEXT = {Applies.NEXT_MESSAGE: QT_TRANSLATE_NOOP("SettingsPanel", "next message"),
@@ -239,7 +240,7 @@ class SettingsPanel(QWidget):
         self.preset_box.clear()
         for preset in self.controller.presets.all():
             self.preset_box.addItem(_preset_text(preset), preset.name)
-            self.preset_box.setItemData(self.preset_box.count() - 1, preset.description,
+            self.preset_box.setItemData(self.preset_box.count() - 1, plain_tooltip(preset.description),
                                         Qt.ItemDataRole.ToolTipRole)
         self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(current)))
         self.preset_box.blockSignals(blocked)
