@@ -1,0 +1,1713 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>this app</source>
+        <translation>本应用</translation>
+    </message>
+    <message>
+        <source>the bundled model (by Hugging Face)</source>
+        <translation>内置模型（由 Hugging Face 提供）</translation>
+    </message>
+    <message>
+        <source>runs the model</source>
+        <translation>运行模型</translation>
+    </message>
+    <message>
+        <source>Python bindings for llama.cpp</source>
+        <translation>llama.cpp 的 Python 绑定</translation>
+    </message>
+    <message>
+        <source>the user interface</source>
+        <translation>用户界面</translation>
+    </message>
+    <message>
+        <source>the licence text the LGPL refers to</source>
+        <translation>宽通用公共许可证所引用的许可证文本</translation>
+    </message>
+    <message>
+        <source>code highlighting</source>
+        <translation>代码高亮</translation>
+    </message>
+    <message>
+        <source>where user data is kept</source>
+        <translation>用户数据的存放位置</translation>
+    </message>
+    <message>
+        <source>chat templates</source>
+        <translation>对话模板</translation>
+    </message>
+    <message>
+        <source>used by Jinja2</source>
+        <translation>供 Jinja 使用</translation>
+    </message>
+    <message>
+        <source>used by llama-cpp-python</source>
+        <translation>供 llama-cpp-python 使用</translation>
+    </message>
+    <message>
+        <source>About {app}</source>
+        <translation>关于 {app}</translation>
+    </message>
+    <message>
+        <source>Chat with language models on your own computer. Nothing you write leaves it.</source>
+        <translation>在你自己的电脑上与语言模型对话。你写的任何内容都不会离开这台电脑。</translation>
+    </message>
+    <message>
+        <source>Version and build details</source>
+        <translation>版本与构建信息</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>复制信息</translation>
+    </message>
+    <message>
+        <source>Copy the versions, for a bug report</source>
+        <translation>复制版本信息，用于报告问题</translation>
+    </message>
+    <message>
+        <source>Components and their licences</source>
+        <translation>组件及其许可证</translation>
+    </message>
+    <message>
+        <source>Licence text</source>
+        <translation>许可证文本</translation>
+    </message>
+    <message>
+        <source>Included software and licences:</source>
+        <translation>包含的软件及许可证：</translation>
+    </message>
+</context>
+<context>
+    <name>ChatController</name>
+    <message>
+        <source>“{title}” is in the trash; restore it from the Trash to open it.</source>
+        <translation>“{title}”在回收站中；请先从回收站恢复，再打开它。</translation>
+    </message>
+    <message>
+        <source>This chat&apos;s own settings had an invalid value: {problem}</source>
+        <translation>此对话的专属设置中有无效值：{problem}</translation>
+    </message>
+    <message>
+        <source>A temporary chat cannot be forked; it is never saved.</source>
+        <translation>临时对话不会被保存，因此无法分叉为新对话。</translation>
+    </message>
+    <message>
+        <source>This conversation no longer fits in the model&apos;s context window. Drop the oldest messages for this reply (the system prompt and your first message stay), or stop here? Starting a new chat or raising the context length in Settings also helps.</source>
+        <translation>此对话已超出模型的上下文窗口。要为这次回复丢弃最早的消息（系统提示词和你的第一条消息会保留），还是就此停止？开始新对话或在设置中调大上下文长度也会有帮助。</translation>
+    </message>
+</context>
+<context>
+    <name>CodeBlock</name>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>code</source>
+        <translation>代码</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Message Parley (Enter to send, Shift+Enter for a new line)</source>
+        <translation>给 Parley 发消息（Enter 发送，Shift+Enter 换行）</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+</context>
+<context>
+    <name>ContextMeter</name>
+    <message>
+        <source>Context full: %n message(s) left out</source>
+        <translation>上下文已满：%n 条消息未纳入</translation>
+    </message>
+    <message>
+        <source>Context {used} / {total}</source>
+        <translation>上下文 {used} / {total}</translation>
+    </message>
+    <message>
+        <source>The conversation takes {used} of the model&apos;s {total} context tokens ({budget} can hold history; the rest is kept for the reply), counted with the model&apos;s own tokenizer.</source>
+        <translation>此对话占用了模型 {total} 个上下文 token 中的 {used} 个（其中 {budget} 个可容纳历史记录，其余留给回复），按模型自带的分词器计算。</translation>
+    </message>
+    <message>
+        <source>The dimmed messages are outside the window: the model no longer sees them. The system prompt and your first message always stay.</source>
+        <translation>变暗的消息位于上下文窗口之外：模型已看不到它们。系统提示词和你的第一条消息始终保留。</translation>
+    </message>
+    <message>
+        <source>Context window used</source>
+        <translation>已用上下文窗口</translation>
+    </message>
+    <message>
+        <source>Context —</source>
+        <translation>上下文 —</translation>
+    </message>
+    <message>
+        <source>How much of the model&apos;s context window this chat takes.</source>
+        <translation>此对话占用了模型上下文窗口的多少。</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationListModel</name>
+    <message>
+        <source>Pinned</source>
+        <translation>已置顶</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>Previous 7 days</source>
+        <translation>过去 7 天</translation>
+    </message>
+    <message>
+        <source>Older</source>
+        <translation>更早</translation>
+    </message>
+    <message>
+        <source>%n message(s)</source>
+        <translation>%n 条消息</translation>
+    </message>
+</context>
+<context>
+    <name>Dialogs</name>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadPanel</name>
+    <message>
+        <source>Download a model</source>
+        <translation>下载模型</translation>
+    </message>
+    <message>
+        <source>https://…/model.gguf, or owner/repository/file.gguf from Hugging Face</source>
+        <translation>GGUF 文件的网址（https://…），或 Hugging Face 上的“所有者/仓库/文件名”</translation>
+    </message>
+    <message>
+        <source>Download address</source>
+        <translation>下载地址</translation>
+    </message>
+    <message>
+        <source>optional: the file&apos;s SHA-256, to check it</source>
+        <translation>可选：文件的哈希值（256 位），用于校验</translation>
+    </message>
+    <message>
+        <source>Expected SHA-256</source>
+        <translation>预期哈希值</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Download the file the address names into the models folder</source>
+        <translation>将该地址指向的文件下载到模型文件夹</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancel the download</source>
+        <translation>取消下载</translation>
+    </message>
+    <message>
+        <source>Stop the download; what has arrived is kept, to resume later</source>
+        <translation>停止下载；已下载的部分会保留，以便稍后继续</translation>
+    </message>
+    <message>
+        <source>Download progress</source>
+        <translation>下载进度</translation>
+    </message>
+    <message>
+        <source>Unfinished downloads</source>
+        <translation>未完成的下载</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Resume the download</source>
+        <translation>继续下载</translation>
+    </message>
+    <message>
+        <source>Carry on with the chosen unfinished download</source>
+        <translation>继续所选的未完成下载</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <source>Discard the download</source>
+        <translation>丢弃下载</translation>
+    </message>
+    <message>
+        <source>Delete the chosen unfinished download&apos;s partial file</source>
+        <translation>删除所选未完成下载的部分文件</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <source>SHA-256:</source>
+        <translation>哈希值：</translation>
+    </message>
+    <message>
+        <source>Unfinished:</source>
+        <translation>未完成：</translation>
+    </message>
+    <message>
+        <source>{file} ({size})</source>
+        <translation>{file} ({size})</translation>
+    </message>
+    <message>
+        <source>Starting the download of {file}…</source>
+        <translation>正在开始下载 {file}…</translation>
+    </message>
+    <message>
+        <source>Downloaded {file}; it is in the list above.</source>
+        <translation>已下载 {file}，它已在上方列表中。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Temporary chat: nothing in it is saved, and it is gone when you open another chat or close Parley.</source>
+        <translation>临时对话：其中的内容都不会保存，打开其他对话或关闭 Parley 后即消失。</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Send or stop</source>
+        <translation>发送或停止</translation>
+    </message>
+    <message>
+        <source>Models…</source>
+        <translation>模型…</translation>
+    </message>
+    <message>
+        <source>Add, download, inspect and remove models</source>
+        <translation>添加、下载、查看和移除模型</translation>
+    </message>
+    <message>
+        <source>&amp;Chats</source>
+        <translation>对话(&amp;C)</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>新建对话</translation>
+    </message>
+    <message>
+        <source>New temporary chat</source>
+        <translation>新建临时对话</translation>
+    </message>
+    <message>
+        <source>Search…</source>
+        <translation>搜索…</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <source>Export this chat</source>
+        <translation>导出此对话</translation>
+    </message>
+    <message>
+        <source>As Markdown…</source>
+        <translation>Markdown 格式…</translation>
+    </message>
+    <message>
+        <source>As JSON (everything)…</source>
+        <translation>JSON 格式（完整数据）…</translation>
+    </message>
+    <message>
+        <source>Export all chats</source>
+        <translation>导出所有对话</translation>
+    </message>
+    <message>
+        <source>Export rated replies for fine-tuning…</source>
+        <translation>导出已评价的回复用于微调…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>&amp;Message</source>
+        <translation>消息(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Stop writing</source>
+        <translation>停止生成</translation>
+    </message>
+    <message>
+        <source>Regenerate the last reply</source>
+        <translation>重新生成上一条回复</translation>
+    </message>
+    <message>
+        <source>Copy the last reply</source>
+        <translation>复制上一条回复</translation>
+    </message>
+    <message>
+        <source>Edit your last message</source>
+        <translation>编辑你的上一条消息</translation>
+    </message>
+    <message>
+        <source>M&amp;odels</source>
+        <translation>模型(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Manage models…</source>
+        <translation>管理模型…</translation>
+    </message>
+    <message>
+        <source>Download a model…</source>
+        <translation>下载模型…</translation>
+    </message>
+    <message>
+        <source>Cancel loading</source>
+        <translation>取消加载</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>About Parley</source>
+        <translation>关于 Parley</translation>
+    </message>
+    <message>
+        <source>The context window is full</source>
+        <translation>上下文窗口已满</translation>
+    </message>
+    <message>
+        <source>Drop the oldest messages</source>
+        <translation>丢弃最早的消息</translation>
+    </message>
+    <message>
+        <source>{title} (temporary)</source>
+        <translation>{title}（临时）</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Moved “{title}” to the trash.</source>
+        <translation>已将“{title}”移到回收站。</translation>
+    </message>
+</context>
+<context>
+    <name>MarkdownChunks</name>
+    <message>
+        <source>Showing the first {shown} of {total}; Copy gets all of it.</source>
+        <translation>仅显示前 {shown}（共 {total}）；“复制”可获取全部内容。</translation>
+    </message>
+</context>
+<context>
+    <name>MessageWidget</name>
+    <message>
+        <source>Outside the context window: the model no longer sees this message</source>
+        <translation>位于上下文窗口之外：模型已看不到这条消息</translation>
+    </message>
+    <message>
+        <source>generating…</source>
+        <translation>正在生成…</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>cut short at the length limit</source>
+        <translation>已达长度上限，回复被截断</translation>
+    </message>
+    <message>
+        <source>interrupted (the app closed while this was being written)</source>
+        <translation>已中断（生成过程中应用被关闭）</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>No generation details were recorded for this message.</source>
+        <translation>这条消息没有记录生成详情。</translation>
+    </message>
+    <message>
+        <source>Model: {model}</source>
+        <translation>模型：{model}</translation>
+    </message>
+    <message>
+        <source>Seed: {seed}</source>
+        <translation>随机种子：{seed}</translation>
+    </message>
+    <message>
+        <source>Tokens: {prompt} in the prompt, {reply} in the reply</source>
+        <translation>token 数：提示 {prompt} 个，回复 {reply} 个</translation>
+    </message>
+    <message>
+        <source>Your note: {note}</source>
+        <translation>你的备注：{note}</translation>
+    </message>
+    <message>
+        <source>Settings:</source>
+        <translation>设置：</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>助手</translation>
+    </message>
+    <message>
+        <source>{speed} tok/s</source>
+        <translation>{speed} tok/s</translation>
+    </message>
+    <message>
+        <source>first token {ms} ms</source>
+        <translation>首个 token {ms} ms</translation>
+    </message>
+    <message>
+        <source>Mark this reply as good</source>
+        <translation>将此回复标记为好</translation>
+    </message>
+    <message>
+        <source>Mark this reply as bad</source>
+        <translation>将此回复标记为差</translation>
+    </message>
+    <message>
+        <source>Show the previous version</source>
+        <translation>显示上一个版本</translation>
+    </message>
+    <message>
+        <source>Show the next version</source>
+        <translation>显示下一个版本</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <source>Your message</source>
+        <translation>你的消息</translation>
+    </message>
+    <message>
+        <source>Edit the message</source>
+        <translation>编辑消息</translation>
+    </message>
+    <message>
+        <source>Send as new version</source>
+        <translation>作为新版本发送</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Edit and resend; the original stays as a version</source>
+        <translation>编辑后重新发送；原消息会作为一个版本保留</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>重新生成</translation>
+    </message>
+    <message>
+        <source>Write another reply; this one is kept</source>
+        <translation>再生成一条回复；当前回复会保留</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Let the model go on writing this reply</source>
+        <translation>让模型接着写这条回复</translation>
+    </message>
+    <message>
+        <source>Good</source>
+        <translation>好</translation>
+    </message>
+    <message>
+        <source>Bad</source>
+        <translation>差</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy this message</source>
+        <translation>复制这条消息</translation>
+    </message>
+    <message>
+        <source>Copy as text</source>
+        <translation>复制为纯文本</translation>
+    </message>
+    <message>
+        <source>Copy as Markdown</source>
+        <translation>复制为 Markdown</translation>
+    </message>
+    <message>
+        <source>More actions</source>
+        <translation>更多操作</translation>
+    </message>
+    <message>
+        <source>Feedback note…</source>
+        <translation>反馈备注…</translation>
+    </message>
+    <message>
+        <source>Details…</source>
+        <translation>详情…</translation>
+    </message>
+    <message>
+        <source>Fork into a new chat</source>
+        <translation>分叉为新对话</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Feedback</source>
+        <translation>反馈</translation>
+    </message>
+    <message>
+        <source>A note about this reply (optional):</source>
+        <translation>关于此回复的备注（可选）：</translation>
+    </message>
+    <message>
+        <source>Delete message</source>
+        <translation>删除消息</translation>
+    </message>
+    <message>
+        <source>Delete this message and every reply after it, on every branch? This cannot be undone.</source>
+        <translation>要删除这条消息及其后所有分支上的全部回复吗？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Reply details</source>
+        <translation>回复详情</translation>
+    </message>
+</context>
+<context>
+    <name>ModelLoader</name>
+    <message>
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>Loading {model}…</source>
+        <translation>正在加载 {model}…</translation>
+    </message>
+    <message>
+        <source>{model} · {placement} · context {tokens}</source>
+        <translation>{model} · {placement} · 上下文 {tokens}</translation>
+    </message>
+    <message>
+        <source>No model loaded: loading was cancelled</source>
+        <translation>未加载模型：加载已取消</translation>
+    </message>
+</context>
+<context>
+    <name>ModelManager</name>
+    <message>
+        <source>{model} is in use; switch to another model before deleting its file.</source>
+        <translation>{model} 正在使用中；请先切换到其他模型，再删除它的文件。</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPicker</name>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>The model this chat uses; choosing another one loads it</source>
+        <translation>此对话使用的模型；选择其他模型会加载它</translation>
+    </message>
+    <message>
+        <source>{model} (missing)</source>
+        <translation>{model}（缺失）</translation>
+    </message>
+    <message>
+        <source>{model} (not in the library)</source>
+        <translation>{model}（不在模型库中）</translation>
+    </message>
+</context>
+<context>
+    <name>ModelStatus</name>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Loading the model</source>
+        <translation>正在加载模型</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancel loading the model</source>
+        <translation>取消加载模型</translation>
+    </message>
+    <message>
+        <source>Stop loading this model</source>
+        <translation>停止加载此模型</translation>
+    </message>
+</context>
+<context>
+    <name>ModelsDialog</name>
+    <message>
+        <source>bundled with Parley</source>
+        <translation>Parley 内置</translation>
+    </message>
+    <message>
+        <source>models folder</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <source>linked</source>
+        <translation>已链接</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Models in the library</source>
+        <translation>模型库中的模型</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source>Load the selected model for the open chat</source>
+        <translation>为当前对话加载所选模型</translation>
+    </message>
+    <message>
+        <source>Add a model file…</source>
+        <translation>添加模型文件…</translation>
+    </message>
+    <message>
+        <source>Link a GGUF file where it is, or copy it into Parley&apos;s models folder</source>
+        <translation>在原位置链接 GGUF 文件，或将其复制到 Parley 的模型文件夹</translation>
+    </message>
+    <message>
+        <source>Link it where it is…</source>
+        <translation>在原位置链接…</translation>
+    </message>
+    <message>
+        <source>Copy it into Parley&apos;s models folder…</source>
+        <translation>复制到 Parley 的模型文件夹…</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>移除…</translation>
+    </message>
+    <message>
+        <source>Remove model</source>
+        <translation>移除模型</translation>
+    </message>
+    <message>
+        <source>Take the selected model out of the library, keeping or deleting its file</source>
+        <translation>将所选模型移出模型库，可保留或删除其文件</translation>
+    </message>
+    <message>
+        <source>{model} (missing)</source>
+        <translation>{model}（缺失）</translation>
+    </message>
+    <message>
+        <source>No model selected</source>
+        <translation>未选择模型</translation>
+    </message>
+    <message>
+        <source>Add a model file, drop one here, or download one below.</source>
+        <translation>添加模型文件、将文件拖放到这里，或在下方下载。</translation>
+    </message>
+    <message>
+        <source>{model} — {origin}</source>
+        <translation>{model} — {origin}</translation>
+    </message>
+    <message>
+        <source>The file {path} is missing; remove it from the list, or put the file back.</source>
+        <translation>文件 {path} 不存在；请将其从列表中移除，或把文件放回原处。</translation>
+    </message>
+    <message>
+        <source>Reading {path}…</source>
+        <translation>正在读取 {path}…</translation>
+    </message>
+    <message>
+        <source>Add a model file</source>
+        <translation>添加模型文件</translation>
+    </message>
+    <message>
+        <source>Remove {model} from the library?</source>
+        <translation>要从模型库中移除 {model} 吗？</translation>
+    </message>
+    <message>
+        <source>Remove, keep the file</source>
+        <translation>移除，保留文件</translation>
+    </message>
+    <message>
+        <source>Remove and delete the file</source>
+        <translation>移除并删除文件</translation>
+    </message>
+</context>
+<context>
+    <name>OptionRow</name>
+    <message>
+        <source>Reset {setting}</source>
+        <translation>重置“{setting}”</translation>
+    </message>
+    <message>
+        <source>● {setting}</source>
+        <translation>● {setting}</translation>
+    </message>
+</context>
+<context>
+    <name>ReplyStream</name>
+    <message>
+        <source>≈ {speed} tok/s</source>
+        <translation>≈ {speed} tok/s</translation>
+    </message>
+    <message>
+        <source>{speed} tok/s</source>
+        <translation>{speed} tok/s</translation>
+    </message>
+    <message>
+        <source>The reply could not be saved because its conversation was deleted or the database is busy; try again.</source>
+        <translation>无法保存回复：它所属的对话已被删除，或数据库正忙；请重试。</translation>
+    </message>
+</context>
+<context>
+    <name>SearchDialog</name>
+    <message>
+        <source>Title:</source>
+        <translation>标题：</translation>
+    </message>
+    <message>
+        <source>You:</source>
+        <translation>你：</translation>
+    </message>
+    <message>
+        <source>Assistant:</source>
+        <translation>助手：</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <source>Search titles and messages (English, 中文, …)</source>
+        <translation>搜索标题和消息（English、中文、…）</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>搜索结果</translation>
+    </message>
+    <message>
+        <source>Nothing found.</source>
+        <translation>未找到结果。</translation>
+    </message>
+    <message>
+        <source>%n found</source>
+        <translation>找到 %n 条结果</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <source>next message</source>
+        <translation>下条消息生效</translation>
+    </message>
+    <message>
+        <source>model reload</source>
+        <translation>重新加载模型后生效</translation>
+    </message>
+    <message>
+        <source>at once</source>
+        <translation>立即生效</translation>
+    </message>
+    <message>
+        <source>next start</source>
+        <translation>下次启动生效</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>采样</translation>
+    </message>
+    <message>
+        <source>Model loading</source>
+        <translation>模型加载</translation>
+    </message>
+    <message>
+        <source>Conversation</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Conversation memory</source>
+        <translation>对话缓存</translation>
+    </message>
+    <message>
+        <source>Appearance</source>
+        <translation>外观</translation>
+    </message>
+    <message>
+        <source>Automatic (from the model file)</source>
+        <translation>自动（取自模型文件）</translation>
+    </message>
+    <message>
+        <source>Custom Jinja template</source>
+        <translation>自定义 Jinja 模板</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <source>Randomness: 0 always picks the likeliest token, higher values give more varied text.</source>
+        <translation>随机程度：0 总是选择可能性最大的 token，数值越高，生成的文本越多样。</translation>
+    </message>
+    <message>
+        <source>Top-k</source>
+        <translation>Top-k</translation>
+    </message>
+    <message>
+        <source>Sample only from the k likeliest tokens; 0 turns the limit off.</source>
+        <translation>只从可能性最大的 k 个 token 中采样；0 表示不限制。</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Top-p</source>
+        <translation>Top-p</translation>
+    </message>
+    <message>
+        <source>Sample from the smallest set of tokens whose probabilities add up to p; 1 turns it off.</source>
+        <translation>从累计概率达到 p 的最小 token 集合中采样；1 表示关闭。</translation>
+    </message>
+    <message>
+        <source>Min-p</source>
+        <translation>Min-p</translation>
+    </message>
+    <message>
+        <source>Drop tokens less likely than this fraction of the likeliest one; 0 turns it off.</source>
+        <translation>舍弃概率低于最可能 token 概率的该比例的 token；0 表示关闭。</translation>
+    </message>
+    <message>
+        <source>Typical-p</source>
+        <translation>Typical-p</translation>
+    </message>
+    <message>
+        <source>Locally typical sampling: keep tokens close to the expected surprise; 1 turns it off.</source>
+        <translation>局部典型采样：保留惊奇度接近期望值的 token；1 表示关闭。</translation>
+    </message>
+    <message>
+        <source>Repeat penalty</source>
+        <translation>重复惩罚</translation>
+    </message>
+    <message>
+        <source>Make recently used tokens less likely; 1 means no penalty.</source>
+        <translation>降低最近出现过的 token 的概率；1 表示不惩罚。</translation>
+    </message>
+    <message>
+        <source>Repeat window</source>
+        <translation>重复检测窗口</translation>
+    </message>
+    <message>
+        <source>How many recent tokens the repeat, presence and frequency penalties look at.</source>
+        <translation>重复惩罚、存在惩罚和频率惩罚所考察的最近 token 数量。</translation>
+    </message>
+    <message>
+        <source>Presence penalty</source>
+        <translation>存在惩罚</translation>
+    </message>
+    <message>
+        <source>Make any token already in the window less likely, once; encourages new topics.</source>
+        <translation>对窗口中已出现过的 token 一次性降低其概率；鼓励引入新话题。</translation>
+    </message>
+    <message>
+        <source>Frequency penalty</source>
+        <translation>频率惩罚</translation>
+    </message>
+    <message>
+        <source>Make tokens less likely the more often they appear in the window.</source>
+        <translation>token 在窗口中出现得越频繁，其概率就降得越多。</translation>
+    </message>
+    <message>
+        <source>Mirostat</source>
+        <translation>Mirostat</translation>
+    </message>
+    <message>
+        <source>Adaptive sampling that targets a steady surprise; replaces top-k, top-p and min-p.</source>
+        <translation>以稳定惊奇度为目标的自适应采样；会取代 Top-k、Top-p 和 Min-p。</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Mirostat 1</source>
+        <translation>Mirostat 1</translation>
+    </message>
+    <message>
+        <source>Mirostat 2</source>
+        <translation>Mirostat 2</translation>
+    </message>
+    <message>
+        <source>Mirostat target (tau)</source>
+        <translation>Mirostat 目标值 (tau)</translation>
+    </message>
+    <message>
+        <source>The surprise Mirostat aims for: lower is more focused, higher more varied.</source>
+        <translation>Mirostat 追求的惊奇度：越低越集中，越高越多样。</translation>
+    </message>
+    <message>
+        <source>Mirostat learning rate (eta)</source>
+        <translation>Mirostat 学习率 (eta)</translation>
+    </message>
+    <message>
+        <source>How fast Mirostat adjusts towards its target.</source>
+        <translation>Mirostat 向目标值调整的速度。</translation>
+    </message>
+    <message>
+        <source>Maximum reply length</source>
+        <translation>最大回复长度</translation>
+    </message>
+    <message>
+        <source>Stop the reply after this many tokens.</source>
+        <translation>回复达到此 token 数后停止。</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>A fixed seed makes replies reproducible; random picks and records a new seed each time.</source>
+        <translation>固定的随机种子可使回复可复现；选“随机”则每次选取并记录一个新种子。</translation>
+    </message>
+    <message>
+        <source>random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <source>Stop sequences</source>
+        <translation>停止序列</translation>
+    </message>
+    <message>
+        <source>The reply ends when it produces any of these texts (one per line in the panel).</source>
+        <translation>回复中出现其中任一文本时即结束（在面板中每行一个）。</translation>
+    </message>
+    <message>
+        <source>Model file</source>
+        <translation>模型文件</translation>
+    </message>
+    <message>
+        <source>Path to a GGUF model (pick one above the chat); empty means the bundled SmolLM2-135M-Instruct.</source>
+        <translation>GGUF 模型的路径（可在对话上方选择）；留空则使用内置的 SmolLM2-135M-Instruct。</translation>
+    </message>
+    <message>
+        <source>Context length</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <source>How many tokens of conversation the model can see at once; more needs more memory.</source>
+        <translation>模型一次能看到的对话 token 数；越多占用内存越多。</translation>
+    </message>
+    <message>
+        <source>GPU layers</source>
+        <translation>GPU 层数</translation>
+    </message>
+    <message>
+        <source>Layers offloaded to the GPU: auto fits as many as free video memory holds; 0 keeps the model on the CPU.</source>
+        <translation>卸载到 GPU 的层数：“自动”会在空闲显存允许的范围内尽量多放；0 表示模型全部留在 CPU 上。</translation>
+    </message>
+    <message>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <source>CPU threads used while generating; automatic uses the physical cores.</source>
+        <translation>生成时使用的 CPU 线程数；“自动”使用全部物理核心。</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Threads for prompt processing</source>
+        <translation>提示处理线程数</translation>
+    </message>
+    <message>
+        <source>CPU threads used while reading the prompt; automatic uses every core.</source>
+        <translation>读取提示时使用的 CPU 线程数；“自动”使用所有核心。</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Prompt tokens processed per step: larger is faster on a GPU but uses more memory.</source>
+        <translation>每步处理的提示 token 数：越大在 GPU 上越快，但占用内存越多。</translation>
+    </message>
+    <message>
+        <source>Flash attention</source>
+        <translation>闪电注意力</translation>
+    </message>
+    <message>
+        <source>A faster, leaner attention kernel; helps most on GPUs.</source>
+        <translation>更快、更省内存的注意力计算内核；在 GPU 上效果最明显。</translation>
+    </message>
+    <message>
+        <source>Memory-map the model</source>
+        <translation>内存映射模型</translation>
+    </message>
+    <message>
+        <source>Read the weights on demand from the file instead of copying them into memory first.</source>
+        <translation>按需从文件读取权重，而不是先将其全部复制到内存中。</translation>
+    </message>
+    <message>
+        <source>Lock the model in memory</source>
+        <translation>将模型锁定在内存中</translation>
+    </message>
+    <message>
+        <source>Keep the weights in RAM so the system never swaps them out; needs enough free RAM.</source>
+        <translation>将权重保留在 RAM 中，使系统不会将其换出；需要足够的空闲 RAM。</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>Instructions the model sees before every conversation.</source>
+        <translation>模型在每次对话前都会看到的指令。</translation>
+    </message>
+    <message>
+        <source>Chat template</source>
+        <translation>对话模板</translation>
+    </message>
+    <message>
+        <source>How messages are laid out for the model: from the model file, a named format, or custom.</source>
+        <translation>消息呈现给模型的格式：取自模型文件、使用某种命名格式，或自定义。</translation>
+    </message>
+    <message>
+        <source>Custom template</source>
+        <translation>自定义模板</translation>
+    </message>
+    <message>
+        <source>A Jinja chat template, used when the chat template is custom; checked as you type.</source>
+        <translation>Jinja 对话模板，在对话模板设为自定义时使用；输入时即时检查。</translation>
+    </message>
+    <message>
+        <source>When the chat outgrows the context</source>
+        <translation>对话超出上下文时</translation>
+    </message>
+    <message>
+        <source>Drop the oldest turns (the system prompt and first message always stay), or stop and ask.</source>
+        <translation>丢弃最早的轮次（系统提示词和第一条消息始终保留），或停止并询问。</translation>
+    </message>
+    <message>
+        <source>Drop the oldest turns</source>
+        <translation>丢弃最早的轮次</translation>
+    </message>
+    <message>
+        <source>Stop and ask</source>
+        <translation>停止并询问</translation>
+    </message>
+    <message>
+        <source>Alternatives per reply</source>
+        <translation>每次回复的版本数</translation>
+    </message>
+    <message>
+        <source>How many replies to write, one after another, for each message; pick one with ‹ ›.</source>
+        <translation>每条消息依次生成多少条回复；用 ‹ › 切换选择。</translation>
+    </message>
+    <message>
+        <source>Automatic titles</source>
+        <translation>自动标题</translation>
+    </message>
+    <message>
+        <source>Let the model name a new chat after its first reply, in the background.</source>
+        <translation>在第一条回复之后，让模型在后台为新对话命名。</translation>
+    </message>
+    <message>
+        <source>Conversation memory cache (MB)</source>
+        <translation>对话内存缓存 (MB)</translation>
+    </message>
+    <message>
+        <source>RAM for the KV state of recent conversations, so switching back answers at once; 0 turns it off.</source>
+        <translation>用于保存最近对话 KV 状态的 RAM，切换回去时可立即回复；0 表示关闭。</translation>
+    </message>
+    <message>
+        <source>Keep conversation state on disk</source>
+        <translation>在磁盘上保存对话状态</translation>
+    </message>
+    <message>
+        <source>Save each conversation&apos;s KV state, so a long chat reopened after a restart answers at once.</source>
+        <translation>保存每个对话的 KV 状态，重启后重新打开的长对话也能立即回复。</translation>
+    </message>
+    <message>
+        <source>Disk cache size (MB)</source>
+        <translation>磁盘缓存大小 (MB)</translation>
+    </message>
+    <message>
+        <source>Most disk space the saved conversation states may take; the least recently used go first.</source>
+        <translation>已保存的对话状态最多可占用的磁盘空间；最久未使用的会先被清除。</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Light or dark; system follows the desktop&apos;s setting as it changes.</source>
+        <translation>浅色或深色；“跟随系统”会随桌面设置的变化而变化。</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>Font size</source>
+        <translation>字号</translation>
+    </message>
+    <message>
+        <source>Text size in points for the whole window; system keeps the desktop&apos;s size.</source>
+        <translation>整个窗口的文字大小（磅）；“跟随系统”使用桌面的字号。</translation>
+    </message>
+    <message>
+        <source>system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>The language of Parley&apos;s window; system follows the desktop&apos;s language. Takes effect when Parley starts again.</source>
+        <translation>Parley 窗口的语言；“跟随系统”使用桌面的语言。重新启动 Parley 后生效。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPanel</name>
+    <message>
+        <source>next message</source>
+        <translation>下条消息生效</translation>
+    </message>
+    <message>
+        <source>reloads model</source>
+        <translation>需重新加载模型</translation>
+    </message>
+    <message>
+        <source>at once</source>
+        <translation>立即生效</translation>
+    </message>
+    <message>
+        <source>next start</source>
+        <translation>下次启动生效</translation>
+    </message>
+    <message>
+        <source>Sampling · applies to the next message</source>
+        <translation>采样 · 从下一条消息起生效</translation>
+    </message>
+    <message>
+        <source>Model loading · a change reloads the model</source>
+        <translation>模型加载 · 更改后会重新加载模型</translation>
+    </message>
+    <message>
+        <source>Conversation · applies to the next message</source>
+        <translation>对话 · 从下一条消息起生效</translation>
+    </message>
+    <message>
+        <source>Conversation memory · keeps long chats fast</source>
+        <translation>对话缓存 · 让长对话保持快速响应</translation>
+    </message>
+    <message>
+        <source>Appearance · for every chat</source>
+        <translation>外观 · 适用于所有对话</translation>
+    </message>
+    <message>
+        <source>All chats</source>
+        <translation>所有对话</translation>
+    </message>
+    <message>
+        <source>This chat only</source>
+        <translation>仅此对话</translation>
+    </message>
+    <message>
+        <source>Edit the settings every chat starts from</source>
+        <translation>编辑所有对话的默认设置</translation>
+    </message>
+    <message>
+        <source>Edit the settings of the open chat only</source>
+        <translation>仅编辑当前对话的设置</translation>
+    </message>
+    <message>
+        <source>Preset</source>
+        <translation>预设</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Apply preset</source>
+        <translation>应用预设</translation>
+    </message>
+    <message>
+        <source>Apply the chosen preset&apos;s values</source>
+        <translation>应用所选预设的值</translation>
+    </message>
+    <message>
+        <source>Preset actions</source>
+        <translation>预设操作</translation>
+    </message>
+    <message>
+        <source>Save, rename, delete, import or export presets</source>
+        <translation>保存、重命名、删除、导入或导出预设</translation>
+    </message>
+    <message>
+        <source>Reset all</source>
+        <translation>全部重置</translation>
+    </message>
+    <message>
+        <source>Reset every setting shown here</source>
+        <translation>重置此处显示的所有设置</translation>
+    </message>
+    <message>
+        <source>Settings for:</source>
+        <translation>设置适用于：</translation>
+    </message>
+    <message>
+        <source>Preset:</source>
+        <translation>预设：</translation>
+    </message>
+    <message>
+        <source>Save current values as a preset…</source>
+        <translation>将当前值保存为预设…</translation>
+    </message>
+    <message>
+        <source>Rename preset…</source>
+        <translation>重命名预设…</translation>
+    </message>
+    <message>
+        <source>Delete preset…</source>
+        <translation>删除预设…</translation>
+    </message>
+    <message>
+        <source>Import presets…</source>
+        <translation>导入预设…</translation>
+    </message>
+    <message>
+        <source>Export my presets…</source>
+        <translation>导出我的预设…</translation>
+    </message>
+    <message>
+        <source>Changes here apply to every chat that does not override them.</source>
+        <translation>此处的更改适用于所有未单独覆盖这些设置的对话。</translation>
+    </message>
+    <message>
+        <source>Changes here apply to this chat only (%n overridden; ● marks them).</source>
+        <translation>此处的更改仅适用于此对话（已覆盖 %n 项，以 ● 标记）。</translation>
+    </message>
+    <message>
+        <source>Reset every setting for all chats to its built-in default?</source>
+        <translation>要将所有对话的每项设置都重置为内置默认值吗？</translation>
+    </message>
+    <message>
+        <source>Remove all of this chat&apos;s own settings?</source>
+        <translation>要移除此对话的所有专属设置吗？</translation>
+    </message>
+    <message>
+        <source>Reset settings</source>
+        <translation>重置设置</translation>
+    </message>
+    <message>
+        <source>Save preset</source>
+        <translation>保存预设</translation>
+    </message>
+    <message>
+        <source>Preset name:</source>
+        <translation>预设名称：</translation>
+    </message>
+    <message>
+        <source>Replace your preset “{name}”?</source>
+        <translation>要替换你的预设“{name}”吗？</translation>
+    </message>
+    <message>
+        <source>Rename preset</source>
+        <translation>重命名预设</translation>
+    </message>
+    <message>
+        <source>New name:</source>
+        <translation>新名称：</translation>
+    </message>
+    <message>
+        <source>Delete preset</source>
+        <translation>删除预设</translation>
+    </message>
+    <message>
+        <source>Delete the preset “{name}”?</source>
+        <translation>要删除预设“{name}”吗？</translation>
+    </message>
+    <message>
+        <source>Import presets</source>
+        <translation>导入预设</translation>
+    </message>
+    <message>
+        <source>Export presets</source>
+        <translation>导出预设</translation>
+    </message>
+    <message>
+        <source>Presets</source>
+        <translation>预设</translation>
+    </message>
+    <message>
+        <source>The file could not be written or read ({reason}); choose another place.</source>
+        <translation>无法写入或读取该文件（{reason}）；请选择其他位置。</translation>
+    </message>
+    <message>
+        <source>{name} (persona)</source>
+        <translation>{name}（角色）</translation>
+    </message>
+    <message>
+        <source>{name} (persona, yours)</source>
+        <translation>{name}（我的角色）</translation>
+    </message>
+    <message>
+        <source>{name} (preset)</source>
+        <translation>{name}（预设）</translation>
+    </message>
+    <message>
+        <source>{name} (preset, yours)</source>
+        <translation>{name}（我的预设）</translation>
+    </message>
+</context>
+<context>
+    <name>Shortcuts</name>
+    <message>
+        <source>Start a new chat</source>
+        <translation>开始新对话</translation>
+    </message>
+    <message>
+        <source>Start a temporary chat (not saved)</source>
+        <translation>开始临时对话（不保存）</translation>
+    </message>
+    <message>
+        <source>Search all chats</source>
+        <translation>搜索所有对话</translation>
+    </message>
+    <message>
+        <source>Stop the reply being written</source>
+        <translation>停止正在生成的回复</translation>
+    </message>
+    <message>
+        <source>Write another version of the last reply</source>
+        <translation>为上一条回复再生成一个版本</translation>
+    </message>
+    <message>
+        <source>Edit your last message (in an empty message box)</source>
+        <translation>编辑你的上一条消息（在空白输入框中）</translation>
+    </message>
+    <message>
+        <source>Copy the last reply</source>
+        <translation>复制上一条回复</translation>
+    </message>
+    <message>
+        <source>Send the message</source>
+        <translation>发送消息</translation>
+    </message>
+    <message>
+        <source>New line in the message</source>
+        <translation>在消息中换行</translation>
+    </message>
+    <message>
+        <source>Show or hide the settings</source>
+        <translation>显示或隐藏设置</translation>
+    </message>
+    <message>
+        <source>Manage models</source>
+        <translation>管理模型</translation>
+    </message>
+    <message>
+        <source>Rename the selected chat (in the list)</source>
+        <translation>重命名所选对话（在列表中）</translation>
+    </message>
+    <message>
+        <source>Move the selected chat to the trash</source>
+        <translation>将所选对话移到回收站</translation>
+    </message>
+    <message>
+        <source>Show these shortcuts</source>
+        <translation>显示这些快捷键</translation>
+    </message>
+    <message>
+        <source>Quit Parley</source>
+        <translation>退出 Parley</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>What it does</source>
+        <translation>功能</translation>
+    </message>
+</context>
+<context>
+    <name>Sidebar</name>
+    <message>
+        <source>New chat</source>
+        <translation>新建对话</translation>
+    </message>
+    <message>
+        <source>Start a new chat; the arrow starts one with a persona, or a temporary chat that is never saved</source>
+        <translation>开始新对话；点击箭头可用某个角色开始对话，或开始一个永不保存的临时对话</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话列表</translation>
+    </message>
+    <message>
+        <source>Trash</source>
+        <translation>回收站</translation>
+    </message>
+    <message>
+        <source>Show deleted conversations, to restore them</source>
+        <translation>显示已删除的对话，以便恢复</translation>
+    </message>
+    <message>
+        <source>Empty trash…</source>
+        <translation>清空回收站…</translation>
+    </message>
+    <message>
+        <source>Delete every conversation in the trash for good</source>
+        <translation>永久删除回收站中的所有对话</translation>
+    </message>
+    <message>
+        <source>Trash (%n)</source>
+        <translation>回收站 (%n)</translation>
+    </message>
+    <message>
+        <source>Deleted conversations</source>
+        <translation>已删除的对话</translation>
+    </message>
+    <message>
+        <source>The trash is empty.</source>
+        <translation>回收站是空的。</translation>
+    </message>
+    <message>
+        <source>No chats yet. Each chat is saved here as soon as you send its first message.</source>
+        <translation>还没有对话。每个对话在你发送第一条消息后就会保存在这里。</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>重命名</translation>
+    </message>
+    <message>
+        <source>Move to trash</source>
+        <translation>移到回收站</translation>
+    </message>
+    <message>
+        <source>Blank chat</source>
+        <translation>空白对话</translation>
+    </message>
+    <message>
+        <source>Temporary chat (never saved)</source>
+        <translation>临时对话（永不保存）</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Delete for good…</source>
+        <translation>永久删除…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>取消置顶</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>置顶</translation>
+    </message>
+    <message>
+        <source>Rename conversation</source>
+        <translation>重命名对话</translation>
+    </message>
+    <message>
+        <source>Title:</source>
+        <translation>标题：</translation>
+    </message>
+    <message>
+        <source>Delete for good</source>
+        <translation>永久删除</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” for good? This cannot be undone.</source>
+        <translation>要永久删除“{title}”吗？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Empty trash</source>
+        <translation>清空回收站</translation>
+    </message>
+    <message>
+        <source>Delete the %n conversation(s) in the trash for good? This cannot be undone.</source>
+        <translation>要永久删除回收站中的 %n 个对话吗？此操作无法撤销。</translation>
+    </message>
+</context>
+<context>
+    <name>TakesModelDrops</name>
+    <message>
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptView</name>
+    <message>
+        <source>Type a message below to start chatting. Everything stays on this computer.
+
+Press {help} for keyboard shortcuts.</source>
+        <translation>在下方输入消息即可开始对话。所有内容都只保存在这台电脑上。
+
+按 {help} 查看键盘快捷键。</translation>
+    </message>
+    <message>
+        <source>Show earlier messages (%n more)</source>
+        <translation>显示更早的消息（还有 %n 条）</translation>
+    </message>
+</context>
+<context>
+    <name>Transfers</name>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Parley or ChatGPT export (*.json);;All files (*)</source>
+        <translation>Parley 或 ChatGPT 导出文件 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>JSON Lines (*.jsonl)</source>
+        <translation>JSON 行格式 (*.jsonl)</translation>
+    </message>
+    <message>
+        <source>A reply is being written; import when it is done.</source>
+        <translation>正在生成回复；请在完成后再导入。</translation>
+    </message>
+    <message>
+        <source>Import conversations</source>
+        <translation>导入对话</translation>
+    </message>
+    <message>
+        <source>Importing {file}…</source>
+        <translation>正在导入 {file}…</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Export preferences</source>
+        <translation>导出偏好数据</translation>
+    </message>
+    <message>
+        <source>Wrote %n preference pair(s) to {path}.</source>
+        <translation>已将 %n 组偏好对写入 {path}。</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Exported to {path}.</source>
+        <translation>已导出到 {path}。</translation>
+    </message>
+    <message>
+        <source>Imported %n conversation(s).</source>
+        <translation>已导入 %n 个对话。</translation>
+    </message>
+</context>
+<context>
+    <name>UntrustedMarkdown</name>
+    <message>
+        <source>[image not loaded: {name}]</source>
+        <translation>[图片未加载：{name}]</translation>
+    </message>
+</context>
+</TS>
