@@ -6,8 +6,9 @@ import re
 import sys
 from pathlib import Path
 
-from app.core.settings_schema import markdown_table
-from app.docs import END, START
+import pytest
+
+from app.docs import SECTIONS, markers
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -27,12 +28,14 @@ def test_core_imports_no_qt() -> None:
     assert {m for m in modules_importing("(PySide6|shiboken6)") if m.startswith("app/core/")} == set()
 
 
-def test_readme_settings_table_matches_the_schema() -> None:
+@pytest.mark.parametrize("name", list(SECTIONS))
+def test_readme_generated_tables_match_their_sources(name: str) -> None:
     text = README.read_text(encoding="utf-8")
-    assert START in text and END in text
-    table = text[text.index(START) + len(START):text.index(END)]
-    assert table == markdown_table(), (
-        "README settings table is stale; regenerate it with `make readme-settings`")
+    start, end = markers(name)
+    assert start in text and end in text
+    table = text[text.index(start) + len(start):text.index(end)]
+    assert table == SECTIONS[name](), (
+        f"README {name} is stale; regenerate it with `make readme-settings`")
 
 
 def test_readme_shows_the_two_commands_first() -> None:

@@ -88,3 +88,10 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
+
+
+def markdown_table() -> str:
+    """The README's shortcuts table (English), from the same declarations."""
+    rows = ["| Keys | What they do |", "|---|---|"]
+    rows += [f"| {', '.join(s.keys)} | {s.does} |" for s in ALL]
+    return "\n".join(rows) + "\n"
