@@ -370,9 +370,22 @@ class ChatController(QObject):
         return self._start_turn(text, None)
 
     def edit(self, message_id: int, text: str) -> bool:
-        """Send ``text`` as a new version of a user message: a new branch, the old one kept."""
+        """A new version of a message, the old one kept: an edited user message is sent (a new
+        branch, replied to); an edited reply is saved beside the model's (nothing is generated)."""
         item = self._on_screen(message_id)
-        return item is not None and self._start_turn(text, item.message)
+        if item is None:
+            return False
+        if item.message.role is Role.USER:
+            return self._start_turn(text, item.message)
+        if not self._may_start() or not text.strip():
+            return False
+        self.chat_store.add_message(item.message.conversation_id, Role.ASSISTANT, text,
+                                    parent_id=item.message.parent_id)
+        self.branchChanged.emit(self.branch())
+        if self.chat_store is self.store:
+            self.refresh_conversations()
+        self.measure_context()
+        return True
 
     def regenerate(self, message_id: int) -> bool:
         """Write another reply to the message ``message_id`` answers; the old one is kept."""

@@ -165,7 +165,8 @@ class MessageWidget(QFrame):
                                     else translate("MessageWidget", "Your message"))
         self.editor = QPlainTextEdit()
         self.editor.setAccessibleName(translate("MessageWidget", "Edit the message"))
-        self.edit_send = QPushButton(translate("MessageWidget", "Send as new version"))
+        self.edit_send = QPushButton(translate("MessageWidget", "Save as new version") if is_reply
+                                     else translate("MessageWidget", "Send as new version"))
         self.edit_send.clicked.connect(self._submit_edit)
         self.edit_cancel = QPushButton(translate("MessageWidget", "Cancel"))
         self.edit_cancel.clicked.connect(self.cancel_edit)
@@ -231,7 +232,6 @@ class MessageWidget(QFrame):
         # Visibility only once everything has a parent (a parentless visible widget is a window).
         self.edit_box.hide()
         self.context_note.hide()
-        self.edit_button.setVisible(not is_reply)
         for button in (self.regenerate_button, self.good_button, self.bad_button):
             button.setVisible(is_reply)
         self.show_message(message)

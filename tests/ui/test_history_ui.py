@@ -84,6 +84,26 @@ def test_edit_makes_a_new_branch_and_the_old_one_stays(open_session, qtbot) -> N
     assert shown_texts(session) == before  # the original branch, untouched
 
 
+def test_editing_a_reply_saves_a_new_version_beside_the_model_s(open_session, qtbot) -> None:
+    session = open_session(fake_engine_factory(reply_words=2))
+    send(qtbot, session, "question")
+    idle(qtbot, session)
+    requests = len(session.controller._worker._engine.requests)
+    original = shown_texts(session)[1]
+    widget = widget_for(session, original)
+    assert widget.edit_button.isVisible()
+    qtbot.mouseClick(widget.edit_button, Qt.MouseButton.LeftButton)
+    assert widget.editor.toPlainText() == original
+    widget.editor.setPlainText("a reply I corrected")
+    qtbot.mouseClick(widget.edit_send, Qt.MouseButton.LeftButton)
+    assert shown_texts(session) == ["question", "a reply I corrected"]
+    assert len(session.controller._worker._engine.requests) == requests  # nothing generated
+    edited = widget_for(session, "a reply I corrected")
+    assert edited.position_label.text() == "2/2"
+    qtbot.mouseClick(edited.previous_button, Qt.MouseButton.LeftButton)
+    assert shown_texts(session) == ["question", original]  # the model's reply, untouched
+
+
 def test_regenerate_keeps_the_old_reply_and_continue_extends_a_stopped_one(open_session, qtbot) -> None:
     session = open_session(fake_engine_factory(reply_words=400, delay=0.01))
     send(qtbot, session, "long please")
