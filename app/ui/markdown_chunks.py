@@ -4,7 +4,8 @@ Qt renders Markdown in time that grows faster than the text for some inputs (a l
 no break opportunity, tables and lists with thousands of rows, emphasis delimiter runs), and
 re-rendering a whole streaming reply every frame grows with the reply. So a text that is not
 plainly cheap (``fits_whole``) is cut into chunks of bounded size, each rendered on its own and
-appended once; a chunk that could still be slow is shown as plain text. Pure Python, no Qt.
+appended once; a chunk that could still be slow is shown as plain text. Pure Python, no Qt
+(``cap_note`` imports the translation function only when it is called).
 
 The cuts are *prefix-stable*: a cut found in a prefix of a text is a cut of every longer text.
 So a reply streamed in pieces ends as the same chunks as the whole reply cut at once, and only
@@ -19,12 +20,17 @@ the unsettled rest after the last cut needs rendering again as more text arrives
   there is one near).
 
 A code block cut in two is closed at the end of the first chunk and reopened in the next.
+
+``source_lines`` tells which lines of a Markdown source are code, for the passes that rewrite the
+source before Qt parses it (math in ``math_text``, tabs and block starts in ``code_blocks``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 SOFT_CHUNK = 2_000
 HARD_CHUNK = 8_000
@@ -72,7 +78,83 @@ def format_size(characters: int) -> str:
 
 def cap_note(shown: int, total: int) -> str:
     """The line shown under a text cut to its first ``shown`` characters."""
-    return f"Showing the first {format_size(shown)} of {format_size(total)}; Copy gets all of it."
+    from app.ui.i18n import translate  # here, so that importing this module needs no Qt
+
+    return translate("MarkdownChunks", "Showing the first {shown} of {total}; Copy gets all of it."
+                     ).format(shown=format_size(shown), total=format_size(total))
+
+
+class SourceLine(NamedTuple):
+    """A line of Markdown source, and whether (and how) it belongs to a code block."""
+
+    text: str        # the line, with its line break if it has one
+    code: bool       # a line of a code block, its fence lines included
+    structure: int   # for code: columns of indentation that are block structure, not code
+    #                  (-1: not known, for a fence line or code inside a quote or list item)
+    first: bool      # the first line inside a fenced code block
+
+
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
+_FENCE_START = re.compile(r"`{3,}|~{3,}")
+
+
+def _columns(whitespace: str) -> int:
+    """How many columns a run of spaces and tabs is wide (tab stops every 4 columns)."""
+    column = 0
+    for char in whitespace:
+        column = column + 4 - column % 4 if char == "\t" else column + 1
+    return column
+
+
+def source_lines(text: str) -> Iterator[SourceLine]:
+    """The lines of ``text``, each marked as code or not, in one pass (linear time).
+
+    Fenced code blocks are found as CommonMark does at the top level; a fence after quote markers
+    or a list marker also opens one (its lines' structure is then unknown), and for a quoted one
+    the first line without ``>`` closes it. Indented code is a line indented 4 columns or more
+    after a blank line (or another indented code line) outside a list; inside a list such a line
+    is taken as a list paragraph. Blank lines are not code unless inside a fence."""
+    fence: tuple[str, int, int, bool] | None = None  # char, length, structure, quoted
+    first = indented = in_list = False
+    blank_before = True
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        full = line if number == len(lines) - 1 else line + "\n"
+        if not full:
+            break
+        prefix_end = len(line) - len(line.lstrip(" \t>"))
+        quoted = ">" in line[:prefix_end]
+        blank = not line.strip()
+        if fence is not None and (quoted or not fence[3]):
+            char, length, structure, in_quote = fence
+            rest = (line[prefix_end:] if in_quote else line).strip()
+            closes = len(rest) >= length and rest == char * len(rest)
+            yield SourceLine(full, True, -1 if closes else structure, first and not closes)
+            fence = None if closes else fence
+            first, blank_before = False, blank
+            continue
+        fence = None
+        indent = -1 if quoted else _columns(line[:prefix_end])
+        if blank:
+            yield SourceLine(full, False, -1, False)
+            blank_before = True
+            continue
+        if indent >= 4 and (blank_before or indented) and not in_list:
+            indented, blank_before = True, False
+            yield SourceLine(full, True, 4, False)
+            continue
+        item = _LIST_ITEM.match(line, prefix_end) if 0 <= indent <= 3 else None
+        if item:
+            in_list = True
+        elif indent == 0 and blank_before:
+            in_list = False
+        indented = blank_before = False
+        opening = _FENCE_START.match(line, item.end() if item else prefix_end)
+        if opening and not (opening.group()[0] == "`" and "`" in line[opening.end():]):
+            simple = not quoted and not item and indent <= 3
+            fence = (opening.group()[0], len(opening.group()), indent if simple else -1, quoted)
+            first = True
+        yield SourceLine(full, fence is not None, -1, False)
 
 
 @dataclass(frozen=True)

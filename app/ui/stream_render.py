@@ -73,7 +73,7 @@ class ChunkedDocument:
             markdown = chunk.is_markdown(text)
             source = chunk.source(text) if markdown else text[chunk.start:chunk.end]
             after_special = is_special_block(self.document.lastBlock())
-            self._append(untrusted_fragment(source, markdown, after_special))
+            self._append(untrusted_fragment(source, markdown, after_special, bool(chunk.opener)))
 
     def _append(self, fragment: QTextDocumentFragment, italic: bool = False) -> None:
         cursor = QTextCursor(self.document)
@@ -125,7 +125,9 @@ def chunked_plain_text(text: str) -> str:
     for chunk in chunks:
         if chunk.end > chunk.start:
             if chunk.is_markdown(text):
-                parts.append(render_untrusted_markdown(chunk.source(text)).toPlainText())
+                document = render_untrusted_markdown(chunk.source(text), decorate=False,
+                                                     continues=bool(chunk.opener))
+                parts.append(document.toPlainText())
             else:
                 parts.append(text[chunk.start:chunk.end].removesuffix("\n"))
     return "\n".join(parts)

@@ -5,6 +5,12 @@ the moment a document with an image is laid out. So model text is parsed into a 
 document (no layout, hence no loading), every image in it is replaced by a plain-text note, and
 only then is it shown or copied into a shown document. Raw HTML is shown as text.
 
+Before parsing, the source is rewritten: TeX math becomes escaped Unicode text between markers
+(``math_text``), which are then replaced by italics; code blocks are marked so their exact text
+survives (``code_blocks``), then coloured and given a header with a Copy link. Private-use
+characters that serve as these markers are replaced in the model's own text first, so no model
+text can produce them.
+
 (Overriding ``loadResource`` in Python is not an option: in PySide6 6.12 every call of such an
 override drops a reference to ``None``, which eventually aborts the interpreter.)
 """
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QTextBlock,
     QTextBlockFormat,
@@ -23,23 +30,41 @@ from PySide6.QtGui import (
     QTextFormat,
 )
 
+from app.ui import code_blocks, math_text
+from app.ui.i18n import translate
+
 RUN_PIECE = 500  # a run without whitespace is shown as plain text in paragraphs this long
 _RUN = re.compile(r"\S+")
 
 MARKDOWN_FEATURES = (QTextDocument.MarkdownFeature.MarkdownDialectGitHub
                      | QTextDocument.MarkdownFeature.MarkdownNoHTML)
+_MARKERS = str.maketrans(dict.fromkeys(math_text.MARKERS + code_blocks.MARKERS, "\ufffd"))
+_MATH_MARKERS = frozenset(math_text.MARKERS)
 
 
-def render_untrusted_markdown(text: str) -> QTextDocument:
-    """A new document showing ``text`` as Markdown, with every image replaced by a text note."""
+def render_untrusted_markdown(text: str, decorate: bool = True, continues: bool = False
+                              ) -> QTextDocument:
+    """A new document showing ``text`` as Markdown, with every image replaced by a text note,
+    math as text and, if ``decorate``, code blocks coloured with a header (none for a block
+    that ``continues`` one cut at the end of the previous chunk)."""
+    source = math_text.convert_math(text.translate(_MARKERS))
+    has_math = "$" in text and any(marker in source for marker in _MATH_MARKERS)
     document = QTextDocument()
-    document.setMarkdown(text, MARKDOWN_FEATURES)
+    document.setMarkdown(code_blocks.mark_code_blocks(source), MARKDOWN_FEATURES)
+    document.setUndoRedoEnabled(False)
+    # One edit block: outside one, each edit of a paragraph costs time in its length.
+    edit = QTextCursor(document)
+    edit.beginEditBlock()
     _replace_images(document)
+    if has_math:
+        _style_math(document)
+    code_blocks.finish_code_blocks(document, decorate, continues)
+    edit.endEditBlock()
     return document
 
 
-def untrusted_fragment(text: str, markdown: bool, after_special: bool = False
-                       ) -> QTextDocumentFragment:
+def untrusted_fragment(text: str, markdown: bool, after_special: bool = False,
+                       continues: bool = False) -> QTextDocumentFragment:
     """``text`` rendered safely (as Markdown, or as plain text, with runs of more than
     ``RUN_PIECE`` characters without whitespace broken into paragraphs) as a fragment that starts with
     a paragraph break, so that inserted at the end of a document it keeps the formatting of its
@@ -48,9 +73,9 @@ def untrusted_fragment(text: str, markdown: bool, after_special: bool = False
     A fragment that starts with a table or rule (after the empty paragraph Qt puts before them)
     continues the paragraph it is inserted after instead, as in a document rendered whole;
     only after a quote, code block or rule (``after_special``) is a table given its own empty
-    paragraph, again as Qt does."""
+    paragraph, again as Qt does. A chunk that ``continues`` a code block gets no second header."""
     if markdown:
-        document = render_untrusted_markdown(text)
+        document = render_untrusted_markdown(text, continues=continues)
     else:
         document = QTextDocument()
         # Laying out a line with no break opportunity takes time quadratic in its length.
@@ -107,4 +132,47 @@ def _replace_images(document: QTextDocument) -> None:
     for position, length, name in reversed(images):
         cursor.setPosition(position)
         cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
-        cursor.insertText(f"[image not loaded: {name}]", QTextCharFormat())
+        note = translate("UntrustedMarkdown", "[image not loaded: {name}]").format(name=name)
+        cursor.insertText(note, QTextCharFormat())
+
+
+def _style_math(document: QTextDocument) -> None:
+    """Italicize the text between math markers and remove the markers; centre a paragraph that
+    is one display formula and nothing else."""
+    cursor = QTextCursor(document)
+    block = document.begin()
+    while block.isValid():
+        text = block.text()
+        if any(marker in text for marker in _MATH_MARKERS):
+            _style_math_in(cursor, block, text)
+        block = block.next()
+
+
+def _style_math_in(cursor: QTextCursor, block: QTextBlock, text: str) -> None:
+    spans: list[tuple[int, int]] = []
+    start = -1
+    for index, char in enumerate(text):
+        if char in (math_text.MATH_START, math_text.DISPLAY_START):
+            start = index
+        elif char in (math_text.MATH_END, math_text.DISPLAY_END) and start >= 0:
+            spans.append((start, index))
+            start = -1
+    display_only = (text.strip().startswith(math_text.DISPLAY_START) and len(spans) == 1
+                    and text.strip().endswith(math_text.DISPLAY_END))
+    italic = QTextCharFormat()
+    italic.setFontItalic(True)
+    position = block.position()
+    for start, end in reversed(spans):
+        cursor.setPosition(position + start + 1)
+        cursor.setPosition(position + end, QTextCursor.MoveMode.KeepAnchor)
+        cursor.mergeCharFormat(italic)
+    for index in range(len(text) - 1, -1, -1):  # every marker, paired or not
+        if text[index] in _MATH_MARKERS:
+            cursor.setPosition(position + index)
+            cursor.setPosition(position + index + 1, QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+    if display_only and block.textList() is None:
+        centred = QTextBlockFormat()
+        centred.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        cursor.setPosition(position)
+        cursor.mergeBlockFormat(centred)

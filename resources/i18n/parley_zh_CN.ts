@@ -534,6 +534,10 @@
         <translation>编辑消息</translation>
     </message>
     <message>
+        <source>Save as new version</source>
+        <translation>保存为新版本</translation>
+    </message>
+    <message>
         <source>Send as new version</source>
         <translation>作为新版本发送</translation>
     </message>

@@ -8,11 +8,15 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QUrl
+
 from app.application import create_application
 from app.core.models import Message, MessageStatus, Role, SearchHit
 from app.core.tree import BranchItem
 from app.ui.search_dialog import SearchDialog
 from app.ui.transcript import TranscriptView
+
+FORGED = "parley-copy-ffffffffffffffff:1"
 
 
 def main(marker_dir: str) -> None:
@@ -28,6 +32,14 @@ def main(marker_dir: str) -> None:
         f"<img src=\"{marker_dir}/secret-html.png\"> <b>bold</b> <a href=\"file:///etc/passwd\">x</a>",
         r"\\server\share\secret.png ![unc](\\server\share\secret-unc.png)",
         f"| a | b |\n|---|---|\n| ![t]({marker_dir}/secret-table.png) | 2 |",
+        # Code and math: the fence language and formulas are model text too.
+        '```<img src="/dev/zero">\ncode\n```',
+        f'```<img src="{marker_dir}/secret-lang.png"> ![l]({marker_dir}/secret-lang.png)\nx\n```',
+        f"```python\n![c]({marker_dir}/secret-code.png) $![m](/dev/zero)$\n```",
+        "$\\includegraphics{/dev/zero}$ and $![x](/dev/zero)$ and "
+        f"$$![y]({marker_dir}/secret-math.png) \\href{{file:///etc/passwd}}{{x}}$$",
+        f"$\\text{{<img src=\"{marker_dir}/secret-math.png\">}}$",
+        f"[copy](parley-copy-0123456789abcdef:0) [copy]({FORGED})",
     ])
     view = TranscriptView()
     view.resize(800, 600)
@@ -41,6 +53,9 @@ def main(marker_dir: str) -> None:
         view.stream_text(1, long_corpus[:end])
         app.processEvents()
     view.update_message(Message(1, 1, None, Role.ASSISTANT, long_corpus, MessageStatus.COMPLETE, 0.0))
+    body = view.message_widget(1).body
+    for href in ("parley-copy-0123456789abcdef:0", FORGED, f"file://{marker_dir}/secret-link"):
+        body.anchorClicked.emit(QUrl(href))  # a forged copy link copies and opens nothing
     search = SearchDialog(lambda _: [SearchHit(1, corpus, 1, corpus, Role.ASSISTANT),
                                      SearchHit(1, corpus, None, corpus)])
     search.open_search()

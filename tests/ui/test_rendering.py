@@ -157,6 +157,11 @@ HOSTILE = {
     "long ordered list": ("".join(f"{i}. item\n" for i in range(20_000)), "item"),
     "long table": ("| a | b |\n|---|---|\n" + "| x | y |\n" * 10_000, "a"),
     "many short lines": ("a\n" * 500_000, "a\na\na"),
+    "dollars and backslashes": ("$\\" * 500_000, "$\\$\\$\\"),
+    "formulas": ("$x^2$ " * 170_000, "x² x² x²"),
+    "nested formula": ("$" + "\\frac{" * 2_000 + "$ " * 300_000, "$"),
+    "code fences": ("```python\nx = 1\n```\n" * 60_000, "python"),
+    "code languages": ("".join(f"```lang{i} <b>\nx\n```\n" for i in range(40_000)), "x"),
 }
 
 
