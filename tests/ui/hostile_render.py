@@ -8,11 +8,14 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtWidgets import QApplication, QListView, QMessageBox, QToolTip
 
 from app.application import create_application
-from app.core.models import Message, MessageStatus, Role, SearchHit
+from app.core.models import ConversationSummary, Message, MessageStatus, Role, SearchHit
 from app.core.tree import BranchItem
+from app.ui import dialogs
+from app.ui.conversation_list import ConversationListModel
 from app.ui.search_dialog import SearchDialog
 from app.ui.transcript import TranscriptView
 
@@ -62,10 +65,32 @@ def main(marker_dir: str) -> None:
     search.query.setText("hostile")
     search.run_search()
     search.grab()
+    show_titles(f'<img src="{marker_dir}/secret-title.png"> <b>t</b> ![t](/dev/zero)')
     for _ in range(5):
         app.processEvents()
     view.grab()
     print("rendered", flush=True)
+
+
+def show_titles(title: str) -> None:
+    """A hostile chat title (the model writes titles) in the chat list, its tooltip, a message
+    box quoting it and a window title: Qt would treat each as HTML if it only looked like HTML."""
+    model = ConversationListModel()
+    model.set_conversations([ConversationSummary(1, title, 0.0, 2)])
+    chats = QListView()
+    chats.setModel(model)
+    chats.show()
+    chats.setWindowTitle(title)
+    chats.grab()
+    tooltip = model.data(model.index(model.row_of(1)), Qt.ItemDataRole.ToolTipRole)
+    QToolTip.showText(chats.mapToGlobal(QPoint(10, 10)), tooltip, chats)
+    box = dialogs._message_box(None, QMessageBox.Icon.Question, title, f"Delete “{title}”?",
+                               QMessageBox.StandardButton.Ok)
+    box.show()
+    box.grab()
+    QApplication.processEvents()
+    QToolTip.hideText()
+    box.close()
 
 
 if __name__ == "__main__":

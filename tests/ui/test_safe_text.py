@@ -90,7 +90,7 @@ def test_clicking_a_link_never_navigates_the_view(qtbot, _no_real_browser: list[
 def test_hostile_corpus_loads_no_file(tmp_path: Path) -> None:
     """Every path named in the corpus exists and is watched: none may be opened or even probed."""
     for name in ("secret.png", "secret-url.png", "secret-html.png", "secret-table.png",
-                 "secret-lang.png", "secret-code.png", "secret-math.png"):
+                 "secret-lang.png", "secret-code.png", "secret-math.png", "secret-title.png"):
         (tmp_path / name).write_bytes(b"\x89PNG\r\n\x1a\n")
     trace = tmp_path / "trace.txt"
     result = subprocess.run(
