@@ -42,3 +42,14 @@ def load_model(path: Path, settings: Settings | None = None) -> Any:
     engine = LlamaEngine()
     engine.load(LoadRequest(path, settings or Settings()), lambda _progress: None)
     return engine
+
+
+def open_every_panel(window: Any) -> list[Any]:
+    """Show the settings panel and every dialog of ``window`` (About, shortcuts, search, models);
+    the top-level widgets to inspect, the window first."""
+    window.settings_dock.show()
+    window.show_about()
+    window.show_shortcuts()
+    window.search_dialog.open_search()
+    window.models_dialog.open_library()
+    return [window, window.search_dialog, window.models_dialog, *window._dialogs.values()]

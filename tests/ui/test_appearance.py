@@ -24,7 +24,7 @@ from app.core.scopes import Scope
 from app.licenses import COMPONENTS
 from app.ui.about_dialog import AboutDialog
 from app.ui.theme import Appearance, is_dark
-from tests.helpers import send
+from tests.helpers import open_every_panel, send
 
 
 @pytest.fixture(autouse=True)
@@ -145,16 +145,9 @@ def test_every_control_has_an_accessible_name(open_session, qtbot) -> None:
     session = open_session()
     send(qtbot, session, "Hello")
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
-    window = session.window
-    window.settings_dock.show()
-    window.show_about()
-    window.show_shortcuts()
-    window.search_dialog.open_search()
-    window.models_dialog.open_library()
-    unnamed = []
-    for root in [window, window.search_dialog, window.models_dialog, *window._dialogs.values()]:
-        unnamed += _unnamed_controls(root)
-    for dialog in [window.search_dialog, window.models_dialog, *window._dialogs.values()]:
+    window, *dialogs = open_every_panel(session.window)
+    unnamed = [name for root in (window, *dialogs) for name in _unnamed_controls(root)]
+    for dialog in dialogs:
         dialog.hide()
     assert not unnamed, "\n".join(unnamed)
 

@@ -19,6 +19,7 @@ from app.paths import AppPaths
 from app.resources import resource_path
 from app.ui.i18n import ENGLISH, SIMPLIFIED_CHINESE, resolve_language, translate, use_language
 from app.ui.theme import cjk_families
+from tests.helpers import open_every_panel
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 TOOLS = Path(sys.executable).parent
@@ -117,11 +118,7 @@ def test_the_chinese_window_shows_no_english(chinese, open_session, qtbot) -> No
     qtbot.keyClick(session.window.composer, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
     window = session.window
-    window.settings_dock.show()
-    window.show_shortcuts()
-    window.show_about()
-    window.search_dialog.open_search()
-    roots = [window, window.search_dialog, window.models_dialog, *window._dialogs.values()]
+    roots = open_every_panel(window)
     english = []
     for root in roots:
         texts = list(_shown_texts(root))
