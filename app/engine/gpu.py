@@ -68,8 +68,8 @@ def _text(raw: bytes | None) -> str:
 
 def build_info() -> list[tuple[str, str]]:
     """How this llama.cpp was built, for the About dialog and bug reports: the bindings' version,
-    whether it can offload to a GPU, and ggml's CPU features. (A string lookup, no model.)"""
-    llama_cpp.llama_backend_init()
+    whether it can offload to a GPU, and ggml's CPU features. Read-only lookups that need no
+    model and no backend initialisation, so the GUI may call it while the worker loads a model."""
     system = _text(llama_cpp.llama_print_system_info()).strip().rstrip("|").strip()
     return [("llama-cpp-python", llama_cpp.__version__),
             ("GPU offload", "supported" if llama_cpp.llama_supports_gpu_offload() else "not in this build"),
