@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME, __version__
@@ -28,7 +28,7 @@ from app.platform_check import display_problem
 from app.profile import Profile, open_profile
 from app.ui import dialogs
 from app.ui.controller import ChatController
-from app.ui.i18n import resolve_language, use_language
+from app.ui.i18n import resolve_language, translate, use_language
 from app.ui.main_window import MainWindow
 from app.ui.theme import Appearance
 
@@ -58,8 +58,6 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
-    app.setHighDpiScaleFactorRoundingPolicy(  # crisp at 125 % and 150 %, not rounded to 100/200
-        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     return app
 
 
@@ -85,8 +83,8 @@ def start_session(paths: AppPaths, model: str | Path | None = None,
     try:
         controller.start_model(profile.models.find(model) if isinstance(model, str) else model)
     except ParleyError as exc:
-        window.model_status.show_status("No model loaded")
-        window.show_error(str(exc))
+        window.model_status.show_status(translate("ModelLoader", "No model loaded"))
+        window.show_error(exc.shown(translate))
     return GuiSession(profile, controller, window)
 
 
@@ -111,7 +109,7 @@ def run_gui(paths: AppPaths, model: str | None = None) -> int:
     try:
         session = start_session(paths, model)
     except ParleyError as exc:
-        dialogs.show_error(None, f"{APP_NAME} cannot start", str(exc))
+        dialogs.show_error(None, f"{APP_NAME} cannot start", exc.shown(translate))
         return 1
     _report_unexpected_errors(session.window)
     session.window.show()
@@ -127,6 +125,6 @@ def _report_unexpected_errors(window: MainWindow) -> None:
     def hook(kind: type[BaseException], error: BaseException,
              trace: TracebackType | None) -> None:
         log.error("unexpected error", exc_info=(kind, error, trace))
-        window.show_error(user_message(error))
+        window.show_error(user_message(error, translate))
 
     sys.excepthook = hook

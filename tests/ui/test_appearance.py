@@ -173,8 +173,3 @@ def test_the_main_controls_are_reachable_with_tab(open_session, qtbot) -> None:
                if not any(w is widget or (w is not None and widget.isAncestorOf(w)) for w in reached)]
     assert not missing
     assert all(m.title().count("&") == 1 for m in (a.menu() for a in window.menuBar().actions()))
-
-
-def test_high_dpi_scaling_is_not_rounded() -> None:
-    assert (QGuiApplication.highDpiScaleFactorRoundingPolicy()
-            is Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
