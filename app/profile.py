@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core.errors import ParleyError
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.load_marker import LoadMarker
 from app.core.model_library import ModelLibrary
 from app.core.presets import PresetLibrary
@@ -47,8 +48,9 @@ def open_profile(paths: AppPaths) -> Profile:
     try:
         paths.create()
     except OSError as exc:
-        raise ParleyError(f"Cannot create Parley's folders under {paths.data_dir} "
-                          f"({exc.strerror}); choose another folder with --data-dir.") from exc
+        raise ParleyError(QT_TRANSLATE_NOOP(
+            "Errors", "Cannot create Parley's folders under {folder} ({reason}); choose another "
+                      "folder with --data-dir."), folder=paths.data_dir, reason=exc.strerror) from exc
     configure_logging(paths.log_file)
     warnings: list[str] = []
     settings, settings_warning = load_settings(paths.settings_file)

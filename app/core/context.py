@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from app.core.errors import ParleyError
 from app.core.generation import ChatMessage, ContextUsage
+from app.core.i18n import QT_TRANSLATE_NOOP
 
 REFILL_FRACTION = 0.75  # after dropping, the prompt takes at most this much of the budget
 
@@ -84,9 +85,10 @@ def fit_messages(messages: Sequence[ChatMessage], count_tokens: Callable[[list[C
     smallest = _first_fitting(fit, max(sticky, 1), most, budget)
     if smallest is None:
         shortest = fit(most)
-        raise ContextOverflowError(
-            f"The message is too long for the model's context window ({shortest.tokens} tokens, "
-            f"{budget} available); shorten it or raise the context length in Settings.")
+        raise ContextOverflowError(QT_TRANSLATE_NOOP(
+            "Errors", "The message is too long for the model's context window ({tokens} tokens, "
+                      "{budget} available); shorten it or raise the context length in Settings."),
+            tokens=shortest.tokens, budget=budget)
     roomy = _first_fitting(fit, smallest.units_dropped, most, int(budget * REFILL_FRACTION))
     return roomy or smallest
 

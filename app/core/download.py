@@ -29,7 +29,8 @@ from typing import Any, BinaryIO
 
 from app import __version__
 from app.core.atomic import write_atomically
-from app.core.errors import ParleyError
+from app.core.errors import ParleyError, Phrase
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.units import size_text
 
 CHUNK_BYTES = 1024 * 1024  # the most read at once, so a cancel is noticed quickly
@@ -88,14 +89,16 @@ def resolve_source(text: str, hf_endpoint: str | None = None) -> DownloadSource:
     """Turn an http(s) URL or a Hugging Face reference (owner/repo/file.gguf) into a DownloadSource."""
     text = text.strip()
     if not text:
-        raise DownloadError("Enter a download address or a Hugging Face file such as owner/repo/model.gguf.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "Enter a download address or a Hugging Face file such as owner/repo/model.gguf."))
     scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", text)
     if text.startswith("hf://") or scheme is None:
         return _hugging_face_source(text.removeprefix("hf://"), hf_endpoint)
     parts = urllib.parse.urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise DownloadError(f"Cannot download from {text}; give an http(s) address or a Hugging Face "
-                            "file such as owner/repo/model.gguf.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "Cannot download from {address}; give an http(s) address or a Hugging Face "
+                      "file such as owner/repo/model.gguf."), address=text)
     path = parts.path
     if parts.netloc.lower().endswith("huggingface.co"):
         path = path.replace("/blob/", "/resolve/", 1)  # a browser's page address, not the file's
@@ -111,8 +114,9 @@ def _hugging_face_source(reference: str, hf_endpoint: str | None) -> DownloadSou
         owner, repo, path = ([*reference.split("/", 2), "", ""])[:3]
     segments = path.split("/")
     if not all(_HF_PART.fullmatch(p) and p.strip(".") for p in (owner, repo, *segments)):
-        raise DownloadError(f"{reference} is not a download address or a Hugging Face file; write it as "
-                            "owner/repo/model.gguf or paste the file's https address.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "{reference} is not a download address or a Hugging Face file; write it as "
+                      "owner/repo/model.gguf or paste the file's https address."), reference=reference)
     file_name = _checked_file_name(segments[-1], reference)
     endpoint = (hf_endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
     return DownloadSource(f"{endpoint}/{owner}/{repo}/resolve/main/{urllib.parse.quote(path)}", file_name)
@@ -120,10 +124,13 @@ def _hugging_face_source(reference: str, hf_endpoint: str | None) -> DownloadSou
 
 def _checked_file_name(name: str, given: str) -> str:
     if not name.lower().endswith(".gguf") or len(name) <= len(".gguf"):
-        raise DownloadError(f"{given} does not name a .gguf file; give the address of the model file itself.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "{given} does not name a .gguf file; give the address of the model file itself."),
+            given=given)
     if name.startswith(".") or _UNSAFE_NAME.search(name):
-        raise DownloadError(f"{name!r} is not a safe file name to save; choose an address whose last part "
-                            "is a plain .gguf file name.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "{name} is not a safe file name to save; choose an address whose last part "
+                      "is a plain .gguf file name."), name=repr(name))
     return name
 
 
@@ -179,14 +186,17 @@ def _checked_sha256(sha256: str | None) -> str | None:
     if sha256 is None:
         return None
     if not re.fullmatch(r"[0-9a-fA-F]{64}", sha256.strip()):
-        raise DownloadError(f"{sha256!r} is not a SHA-256 checksum; give the 64 hexadecimal digits or none.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "{checksum} is not a SHA-256 checksum; give the 64 hexadecimal digits or none."),
+            checksum=repr(sha256))
     return sha256.strip().lower()
 
 
 def _refuse_overwrite(target: Path) -> None:
     if target.exists():
-        raise DownloadError(f"{target.name} is already in the models folder; remove or rename it first "
-                            "if you want to download it again.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "{file} is already in the models folder; remove or rename it first "
+                      "if you want to download it again."), file=target.name)
 
 
 def _part_paths(models_dir: Path, file_name: str) -> tuple[Path, Path]:
@@ -230,25 +240,32 @@ def _open(opener: Callable[..., Any], source: DownloadSource, start: int, previo
         raise _http_failed(exc.code, exc.reason, source, host) from exc
     except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
         reason = _reason(exc.reason if isinstance(exc, urllib.error.URLError) else exc)
-        raise DownloadError(f"Cannot reach {host} ({reason}); check the connection and the address.") from exc
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "Cannot reach {host} ({reason}); check the connection and the address."),
+            host=host, reason=reason) from exc
 
 
 def _http_failed(code: int, reason: str, source: DownloadSource, host: str) -> DownloadError:
     if code == 404:
-        return DownloadError(f"{source.file_name} was not found at {source.url}; check the address.")
+        return DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "{file} was not found at {url}; check the address."),
+            file=source.file_name, url=source.url)
     if code in (401, 403):
-        return DownloadError(f"{host} refused access to {source.file_name} (HTTP {code}); it needs an "
-                             "account or an access token (a gated Hugging Face repository, for example), so "
-                             "download it in a web browser where you are signed in and add it to the models "
-                             "folder.")
-    return DownloadError(f"{host} answered HTTP {code} ({reason}) for {source.file_name}; try again later.")
+        return DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "{host} refused access to {file} (HTTP {code}); it needs an "
+                      "account or an access token (a gated Hugging Face repository, for example), so "
+                      "download it in a web browser where you are signed in and add it to the models "
+                      "folder."), host=host, file=source.file_name, code=code)
+    return DownloadError(QT_TRANSLATE_NOOP(
+        "Errors", "{host} answered HTTP {code} ({reason}) for {file}; try again later."),
+        host=host, code=code, reason=reason, file=source.file_name)
 
 
-def _reason(error: object) -> str:
+def _reason(error: object) -> object:
     if isinstance(error, TimeoutError):
-        return "no answer in time"
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "no answer in time"))
     if isinstance(error, ConnectionRefusedError):
-        return "connection refused"
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "connection refused"))
     return str(getattr(error, "strerror", None) or error or type(error).__name__)
 
 
@@ -257,8 +274,10 @@ def _body_extent(response: Any, start: int, source: DownloadSource) -> tuple[int
     if response.status == 206:
         match = re.fullmatch(r"bytes (\d+)-\d+/(\d+|\*)", response.headers.get("Content-Range", "").strip())
         if not match or int(match.group(1)) != start:
-            raise DownloadError(f"The server sent the wrong part of {source.file_name} when resuming; try "
-                                "again later, or discard the unfinished download to start over.")
+            raise DownloadError(QT_TRANSLATE_NOOP(
+                "Errors", "The server sent the wrong part of {file} when resuming; try "
+                          "again later, or discard the unfinished download to start over."),
+                file=source.file_name)
         return start, None if match.group(2) == "*" else int(match.group(2))
     length = response.headers.get("Content-Length")
     return 0, int(length) if length and length.isdigit() else None  # 200: no resume, start over
@@ -271,8 +290,10 @@ def _check_space(free_bytes: Callable[[Path], int], models_dir: Path, total: int
     needed = total - start + max(SPACE_MARGIN_BYTES, total // 100)
     free = free_bytes(models_dir)
     if free < needed:
-        raise DownloadError(f"Downloading {source.file_name} needs {size_text(needed)} but only "
-                            f"{size_text(free)} is free on {models_dir}; free some space and try again.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "Downloading {file} needs {needed} but only {free} is free on {folder}; "
+                      "free some space and try again."),
+            file=source.file_name, needed=size_text(needed), free=size_text(free), folder=models_dir)
 
 
 def _open_part(part: Path, append: bool) -> BinaryIO:
@@ -314,24 +335,32 @@ def _stream(response: Any, out: BinaryIO, done: int, total: int | None, hasher: 
 
 def _check_cancel(cancel: threading.Event | None, source: DownloadSource) -> None:
     if cancel is not None and cancel.is_set():
-        raise DownloadCancelled(f"The download of {source.file_name} was cancelled; "
-                                "start it again to resume.")
+        raise DownloadCancelled(QT_TRANSLATE_NOOP(
+            "Errors", "The download of {file} was cancelled; start it again to resume."),
+            file=source.file_name)
 
 
 def _stopped_early(source: DownloadSource, done: int, total: int | None,
                    error: Exception | None) -> DownloadError:
-    where = f"{size_text(done)} of {size_text(total)}" if total else size_text(done)
-    why = f" ({_reason(error)})" if error else ""
-    return DownloadError(f"The download of {source.file_name} stopped early at {where}{why}; "
-                         "start it again to resume.")
+    where = (Phrase(QT_TRANSLATE_NOOP("Errors", "{done} of {total}"), done=size_text(done),
+                    total=size_text(total)) if total else size_text(done))
+    if error:
+        return DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "The download of {file} stopped early at {where} ({reason}); start it again to "
+                      "resume."), file=source.file_name, where=where, reason=_reason(error))
+    return DownloadError(QT_TRANSLATE_NOOP(
+        "Errors", "The download of {file} stopped early at {where}; start it again to resume."),
+        file=source.file_name, where=where)
 
 
 def _write_failed(exc: OSError, source: DownloadSource, part: Path) -> DownloadError:
     if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return DownloadError(f"The disk is full, so the download of {source.file_name} stopped; free some "
-                             "space and start it again to resume.")
-    return DownloadError(f"Cannot write {part} ({exc.strerror or exc}); check that the models folder "
-                         "is writable.")
+        return DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "The disk is full, so the download of {file} stopped; free some "
+                      "space and start it again to resume."), file=source.file_name)
+    return DownloadError(QT_TRANSLATE_NOOP(
+        "Errors", "Cannot write {path} ({reason}); check that the models folder is writable."),
+        path=part, reason=exc.strerror or exc)
 
 
 def _finish(part: Path, sidecar: Path, target: Path, source: DownloadSource, expected: str | None,
@@ -340,12 +369,15 @@ def _finish(part: Path, sidecar: Path, target: Path, source: DownloadSource, exp
         magic = head.read(len(GGUF_MAGIC))
     if expected and hasher.hexdigest() != expected:
         bad = _set_aside(part, sidecar)
-        raise DownloadError(f"The download of {source.file_name} does not match the expected checksum, so it "
-                            f"was not added; the file was moved aside to {bad}.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "The download of {file} does not match the expected checksum, so it "
+                      "was not added; the file was moved aside to {moved}."),
+            file=source.file_name, moved=bad)
     if magic != GGUF_MAGIC:
         bad = _set_aside(part, sidecar)
-        raise DownloadError(f"{source.url} is not a GGUF model file (perhaps a web page); the file was moved "
-                            f"aside to {bad}; check the address.")
+        raise DownloadError(QT_TRANSLATE_NOOP(
+            "Errors", "{url} is not a GGUF model file (perhaps a web page); the file was moved "
+                      "aside to {moved}; check the address."), url=source.url, moved=bad)
     _refuse_overwrite(target)  # the user may have put a file there while this ran
     os.replace(part, target)
     sidecar.unlink(missing_ok=True)

@@ -19,7 +19,8 @@ from typing import Any, Literal
 
 from app.core.atomic import write_user_file
 from app.core.chatgpt_import import parse_chatgpt
-from app.core.errors import ParleyError
+from app.core.errors import ParleyError, Phrase
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.import_checks import (
     FLAG,
     LIST,
@@ -101,8 +102,9 @@ def _summaries(store: Store, conversation_ids: Iterable[int]) -> list[Conversati
     for conversation_id in conversation_ids:
         summary = store.conversation(conversation_id)
         if summary is None:
-            raise ParleyError(f"There is no conversation {conversation_id}; "
-                              "list them with `parley conversations`.")
+            raise ParleyError(QT_TRANSLATE_NOOP("Errors", "There is no conversation {id}; "
+                                                          "list them with `parley conversations`."),
+                              id=conversation_id)
         summaries.append(summary)
     return summaries
 
@@ -154,9 +156,11 @@ def _status_note(m: Message) -> str:
 # -- import: reading and recognising the file ------------------------------------------------
 
 _ADVICE = {
-    "parley": "fix the file or export it from Parley again",
-    "chatgpt": "use the conversations.json from a fresh ChatGPT data export",
-    None: "choose a JSON file exported from Parley or the conversations.json of a ChatGPT export",
+    "parley": Phrase(QT_TRANSLATE_NOOP("Errors", "fix the file or export it from Parley again")),
+    "chatgpt": Phrase(QT_TRANSLATE_NOOP("Errors", "use the conversations.json from a fresh ChatGPT "
+                                                  "data export")),
+    None: Phrase(QT_TRANSLATE_NOOP("Errors", "choose a JSON file exported from Parley or the "
+                                             "conversations.json of a ChatGPT export")),
 }
 
 
@@ -176,8 +180,10 @@ def read_import_file(path: Path) -> list[ConversationRecord]:
         kind = _detect_format(data)
         return _parse_parley(data) if kind == "parley" else parse_chatgpt(data)
     except Invalid as exc:
-        raise ImportFileError(f"Nothing was imported from {path.name}: {exc}; "
-                              f"{exc.advice or _ADVICE[kind]}.") from None
+        raise ImportFileError(QT_TRANSLATE_NOOP("Errors", "Nothing was imported from {file}: {problem}; "
+                                                          "{advice}."),
+                              file=path.name, problem=exc.phrase,
+                              advice=exc.advice or _ADVICE[kind]) from None
 
 
 def _detect_format(data: Any) -> Literal["parley", "chatgpt"]:
@@ -186,40 +192,57 @@ def _detect_format(data: Any) -> Literal["parley", "chatgpt"]:
         return "parley"
     if isinstance(data, list) and data and isinstance(data[0], dict) and "mapping" in data[0]:
         return "chatgpt"
-    raise Invalid("", f"it looks like {_describe(data)}, not Parley or ChatGPT conversations")
+    raise Invalid("", Phrase(QT_TRANSLATE_NOOP("Errors", "it looks like {what}, not Parley or ChatGPT "
+                                                         "conversations"), what=_describe(data)))
 
 
 def _load_json(path: Path) -> Any:
     try:
         if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise Invalid("", f"it is larger than {MAX_IMPORT_BYTES / 2**30:g} GiB",
-                           "split it into smaller files")
+            raise Invalid("", Phrase(QT_TRANSLATE_NOOP("Errors", "it is larger than {size} GiB"),
+                                     size=f"{MAX_IMPORT_BYTES / 2**30:g}"),
+                          Phrase(QT_TRANSLATE_NOOP("Errors", "split it into smaller files")))
         raw = path.read_bytes()
     except OSError as exc:
-        raise Invalid("", f"it cannot be read ({exc.strerror or exc})") from None
+        raise Invalid("", Phrase(QT_TRANSLATE_NOOP("Errors", "it cannot be read ({reason})"),
+                                 reason=exc.strerror or exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Invalid("", f"it is not UTF-8 text (byte {exc.start} is not valid)") from None
+        raise Invalid("", Phrase(QT_TRANSLATE_NOOP("Errors", "it is not UTF-8 text (byte {byte} is not "
+                                                             "valid)"),
+                                 byte=exc.start)) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Invalid("", f"it is not valid JSON ({exc.msg} at line {exc.lineno}, "
-                           f"column {exc.colno})") from None
+        raise Invalid("", Phrase(QT_TRANSLATE_NOOP("Errors", "it is not valid JSON ({problem} at line "
+                                                             "{line}, column {column})"),
+                                 problem=exc.msg, line=exc.lineno, column=exc.colno)) from None
 
 
-def _describe(data: Any) -> str:
+def _describe(data: Any) -> Phrase:
     if isinstance(data, dict) and "format" in data:
-        return f"a file of format {json.dumps(data['format'], ensure_ascii=False)[:60]}"
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "a file of format {format}"),
+                      format=json.dumps(data["format"], ensure_ascii=False)[:60])
     if isinstance(data, dict):
         keys = ", ".join(list(data)[:5])
-        return f"a JSON object without a format (keys: {keys})" if keys else "an empty JSON object"
+        if keys:
+            return Phrase(QT_TRANSLATE_NOOP("Errors", "a JSON object without a format (keys: {keys})"),
+                          keys=keys)
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "an empty JSON object"))
     if isinstance(data, list):
-        return f"a list of {len(data)} items without a ChatGPT mapping" if data else "an empty list"
-    return f"a single JSON {_JSON_TYPES.get(type(data), 'value')}"
+        if data:
+            return Phrase(QT_TRANSLATE_NOOP("Errors", "a list of {count} items without a ChatGPT mapping"),
+                          count=len(data))
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "an empty list"))
+    return _JSON_TYPES.get(type(data), Phrase(QT_TRANSLATE_NOOP("Errors", "a single JSON value")))
 
 
-_JSON_TYPES = {str: "string", int: "number", float: "number", bool: "true/false", type(None): "null"}
+_JSON_TYPES = {str: Phrase(QT_TRANSLATE_NOOP("Errors", "a single JSON string")),
+               int: Phrase(QT_TRANSLATE_NOOP("Errors", "a single JSON number")),
+               float: Phrase(QT_TRANSLATE_NOOP("Errors", "a single JSON number")),
+               bool: Phrase(QT_TRANSLATE_NOOP("Errors", "a single JSON true/false")),
+               type(None): Phrase(QT_TRANSLATE_NOOP("Errors", "a single JSON null"))}
 
 
 # -- import: Parley JSON ---------------------------------------------------------------------
@@ -228,10 +251,12 @@ _JSON_TYPES = {str: "string", int: "number", float: "number", bool: "true/false"
 def _parse_parley(data: dict[str, Any]) -> list[ConversationRecord]:
     version = data.get("version")
     if is_whole(version) and version > FILE_VERSION:
-        raise Invalid("", f"it was written by a newer version of Parley (format version {version})",
-                       "update Parley and try again")
+        raise Invalid("", Phrase(QT_TRANSLATE_NOOP("Errors", "it was written by a newer version of Parley "
+                                                             "(format version {version})"), version=version),
+                      Phrase(QT_TRANSLATE_NOOP("Errors", "update Parley and try again")))
     if not is_whole(version) or version != FILE_VERSION:
-        raise Invalid("", f"version must be {FILE_VERSION}")
+        raise Invalid("", Phrase(QT_TRANSLATE_NOOP("Errors", "version must be {version}"),
+                                 version=FILE_VERSION))
     conversations = checked_field(data, "conversations", "", LIST)
     return [_parley_conversation(raw, f"conversations[{index}]")
             for index, raw in enumerate(conversations)]
@@ -299,7 +324,8 @@ def _check_tree(messages: list[Message], where: str) -> None:
     index_of: dict[int, int] = {}
     for index, m in enumerate(messages):
         if m.id in index_of:
-            raise Invalid(f"{where}.messages[{index}]", f"id {m.id} is used twice")
+            raise Invalid(f"{where}.messages[{index}]",
+                          Phrase(QT_TRANSLATE_NOOP("Errors", "id {id} is used twice"), id=m.id))
         index_of[m.id] = index
     settled: set[int] = set()  # messages known to lead to a root
     for m in messages:
@@ -309,9 +335,11 @@ def _check_tree(messages: list[Message], where: str) -> None:
             trail.add(current.id)
             place = f"{where}.messages[{index_of[current.id]}]"
             if current.parent_id not in index_of:
-                raise Invalid(place, f"parent_id {current.parent_id} is not a message of this "
-                                      "conversation")
+                raise Invalid(place, Phrase(QT_TRANSLATE_NOOP("Errors", "parent_id {parent} is not a "
+                                                                        "message of this conversation"),
+                                            parent=current.parent_id))
             if current.parent_id in trail:
-                raise Invalid(place, f"parent_id {current.parent_id} makes a cycle")
+                raise Invalid(place, Phrase(QT_TRANSLATE_NOOP("Errors", "parent_id {parent} makes a cycle"),
+                                            parent=current.parent_id))
             current = messages[index_of[current.parent_id]]
         settled |= trail | {current.id}

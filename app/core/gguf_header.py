@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Generic, TypeVar
 
-from app.core.errors import ParleyError
+from app.core.errors import ParleyError, Phrase
+from app.core.i18n import QT_TRANSLATE_NOOP
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
@@ -70,6 +71,13 @@ T = TypeVar("T")
 
 class ModelFileError(ParleyError):
     """The model file cannot be used; the message says why in one sentence."""
+
+
+# Where in the file a truncation was found (translatable pieces of the message).
+_IN_HEADER = Phrase(QT_TRANSLATE_NOOP("Errors", "in the header"))
+_IN_METADATA = Phrase(QT_TRANSLATE_NOOP("Errors", "in the metadata"))
+_IN_TENSOR_LIST = Phrase(QT_TRANSLATE_NOOP("Errors", "in the tensor list"))
+_IN_TENSOR_DATA = Phrase(QT_TRANSLATE_NOOP("Errors", "in the tensor data"))
 
 
 @dataclass(frozen=True)
@@ -183,25 +191,31 @@ def read_header(path: Path) -> GgufHeader:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size == 0:
-                raise ModelFileError(f"The model file {path.name} is empty; download it again.")
+                raise ModelFileError(QT_TRANSLATE_NOOP(
+                    "Errors", "The model file {file} is empty; download it again."), file=path.name)
             return _Parser(handle, size, path).header()
     except OSError as exc:
-        raise ModelFileError(f"The model file {path.name} cannot be read ({exc.strerror or exc}); "
-                             "check its permissions.") from exc
+        raise ModelFileError(QT_TRANSLATE_NOOP("Errors", "The model file {file} cannot be read ({reason}); "
+                                                         "check its permissions."),
+                             file=path.name, reason=exc.strerror or exc) from exc
 
 
 def _check_is_file(path: Path) -> None:
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
-        raise ModelFileError(f"The model file {path} does not exist; choose another model file.") from None
+        raise ModelFileError(QT_TRANSLATE_NOOP("Errors", "The model file {file} does not exist; choose "
+                                                         "another model file."), file=path) from None
     except OSError as exc:
-        raise ModelFileError(f"The model file {path} cannot be read ({exc.strerror or exc}); "
-                             "check its permissions.") from exc
+        raise ModelFileError(QT_TRANSLATE_NOOP("Errors", "The model file {file} cannot be read ({reason}); "
+                                                         "check its permissions."),
+                             file=path, reason=exc.strerror or exc) from exc
     if stat.S_ISDIR(mode):
-        raise ModelFileError(f"{path} is a folder, not a model file; choose a .gguf file.")
+        raise ModelFileError(QT_TRANSLATE_NOOP("Errors", "{path} is a folder, not a model file; choose a "
+                                                         ".gguf file."), path=path)
     if not stat.S_ISREG(mode):  # a pipe or device would block or never end
-        raise ModelFileError(f"{path} is not a regular file; choose a .gguf file.")
+        raise ModelFileError(QT_TRANSLATE_NOOP("Errors", "{path} is not a regular file; choose a .gguf "
+                                                         "file."), path=path)
 
 
 def _shown(text: str) -> str:
@@ -215,18 +229,26 @@ class _Parser:
     def __init__(self, handle: BinaryIO, size: int, path: Path) -> None:
         self.handle, self.size, self.path = handle, size, path
         self.pos = 0
-        self.section = "in the metadata"
+        self.section = _IN_METADATA
 
     # -- messages ------------------------------------------------------------------------------
 
-    def corrupt(self, reason: str) -> ModelFileError:
-        return ModelFileError(f"The model file {self.path.name} has a corrupt header ({reason}); "
-                              "download it again or use another file.")
+    def corrupt(self, reason: str, /, **values: object) -> ModelFileError:
+        """The header is corrupt: ``reason`` is a template marked for translation, with ``values``."""
+        return ModelFileError(QT_TRANSLATE_NOOP("Errors", "The model file {file} has a corrupt header "
+                                                          "({reason}); download it again or use another "
+                                                          "file."),
+                              file=self.path.name, reason=Phrase(reason, **values))
 
     def truncated(self, short: int) -> ModelFileError:
-        bytes_short = f"{short:,} byte{'' if short == 1 else 's'} short {self.section}"
-        return ModelFileError(f"The model file {self.path.name} is truncated (at least {bytes_short}); "
-                              "download it again.")
+        if short == 1:
+            return ModelFileError(QT_TRANSLATE_NOOP("Errors", "The model file {file} is truncated (at least "
+                                                              "1 byte short {section}); download it again."),
+                                  file=self.path.name, section=self.section)
+        return ModelFileError(QT_TRANSLATE_NOOP("Errors", "The model file {file} is truncated (at least "
+                                                          "{count} bytes short {section}); download it "
+                                                          "again."),
+                              file=self.path.name, count=f"{short:,}", section=self.section)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -253,7 +275,7 @@ class _Parser:
     def string_length(self) -> int:
         length = self.unpack(_U64)
         if length > MAX_STRING_BYTES:
-            raise self.corrupt(f"it claims a {length}-byte string")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "it claims a {length}-byte string"), length=length)
         return length
 
     def string_bytes(self) -> bytes:
@@ -266,7 +288,8 @@ class _Parser:
         metadata = self.metadata(kv_count)
         alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
         if alignment <= 0 or alignment & (alignment - 1):
-            raise self.corrupt(f"its alignment {alignment} is not a power of two")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "its alignment {alignment} is not a power of two"),
+                               alignment=alignment)
         parameters, data_bytes, type_bytes = self.tensors(tensor_count, alignment)
         return GgufHeader(self.path, self.size, version, tensor_count, metadata, parameters, data_bytes,
                           type_bytes)
@@ -274,18 +297,20 @@ class _Parser:
     def fixed_header(self) -> tuple[int, int, int]:
         head = self.handle.read(FIXED_HEADER_SIZE)
         if head[:4] != GGUF_MAGIC[:len(head)]:
-            raise ModelFileError(f"The model file {self.path.name} is not a GGUF model file; "
-                                 "Parley runs models in llama.cpp's GGUF format.")
-        self.section = "in the header"
+            raise ModelFileError(QT_TRANSLATE_NOOP(
+                "Errors", "The model file {file} is not a GGUF model file; Parley runs models in "
+                          "llama.cpp's GGUF format."), file=self.path.name)
+        self.section = _IN_HEADER
         self.pos = len(head)
         self.need(FIXED_HEADER_SIZE - self.pos)
         version, tensor_count, kv_count = struct.unpack("<IQQ", head[4:])
         self.check_version(version)
         if kv_count > MAX_COUNT:
-            raise self.corrupt(f"it claims {kv_count} metadata entries")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "it claims {count} metadata entries"),
+                               count=kv_count)
         if tensor_count > MAX_COUNT:
-            raise self.corrupt(f"it claims {tensor_count} tensors")
-        self.section = "in the metadata"
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "it claims {count} tensors"), count=tensor_count)
+        self.section = _IN_METADATA
         self.need(kv_count * _MIN_ENTRY_BYTES + tensor_count * _MIN_TENSOR_BYTES)
         return version, tensor_count, kv_count
 
@@ -294,13 +319,17 @@ class _Parser:
         if version in SUPPORTED_VERSIONS:
             return
         if version and version & 0xFFFF == 0:  # a small version number read with the wrong byte order
-            raise ModelFileError(f"The model file {name} is stored big-endian, which this Parley cannot "
-                                 "read; use a little-endian build of the model.")
+            raise ModelFileError(QT_TRANSLATE_NOOP("Errors", "The model file {file} is stored big-endian, "
+                                                             "which this Parley cannot read; use a "
+                                                             "little-endian build of the model."), file=name)
         if version == 1:
-            raise ModelFileError(f"The model file {name} uses GGUF version 1, which is no longer "
-                                 "supported; convert the model again with a current llama.cpp.")
-        raise ModelFileError(f"The model file {name} uses GGUF version {version}, which this Parley's "
-                             "llama.cpp cannot read; update Parley or convert the model again.")
+            raise ModelFileError(QT_TRANSLATE_NOOP(
+                "Errors", "The model file {file} uses GGUF version 1, which is no longer supported; "
+                          "convert the model again with a current llama.cpp."), file=name)
+        raise ModelFileError(QT_TRANSLATE_NOOP("Errors", "The model file {file} uses GGUF version {version}, "
+                                                         "which this Parley's llama.cpp cannot read; update "
+                                                         "Parley or convert the model again."),
+                             file=name, version=version)
 
     def metadata(self, count: int) -> dict[str, Any]:
         metadata: dict[str, Any] = {}
@@ -308,14 +337,16 @@ class _Parser:
             try:
                 key = self.string_bytes().decode("utf-8")
             except UnicodeDecodeError:
-                raise self.corrupt(f"metadata key {index} is not valid UTF-8") from None
+                raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "metadata key {index} is not valid UTF-8"),
+                                   index=index) from None
             if not key:
-                raise self.corrupt(f"metadata key {index} is empty")
+                raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "metadata key {index} is empty"), index=index)
             if key in metadata:
-                raise self.corrupt(f"the key {_shown(key)} appears twice")
+                raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "the key {key} appears twice"),
+                                   key=_shown(key))
             value_type = self.unpack(_U32)
             if key == "general.alignment" and value_type != UINT32:
-                raise self.corrupt("general.alignment is not a uint32")
+                raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "general.alignment is not a uint32"))
             metadata[key] = self.value(value_type, key, 0)
         return metadata
 
@@ -331,14 +362,18 @@ class _Parser:
             # llama.cpp does not insist on UTF-8 in values, so neither do we
             return self.take(length).decode("utf-8", "replace")
         if value_type != ARRAY:
-            raise self.corrupt(f"key {_shown(key)} has the unknown value type {value_type}")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "key {key} has the unknown value type {type}"),
+                               key=_shown(key), type=value_type)
         if depth >= MAX_ARRAY_DEPTH:
-            raise self.corrupt(f"key {_shown(key)} nests arrays more than {MAX_ARRAY_DEPTH} deep")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "key {key} nests arrays more than {depth} deep"),
+                               key=_shown(key), depth=MAX_ARRAY_DEPTH)
         item_type, count = self.unpack(_U32), self.unpack(_U64)
         if item_type not in _MIN_VALUE_BYTES:
-            raise self.corrupt(f"key {_shown(key)} has the unknown value type {item_type}")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "key {key} has the unknown value type {type}"),
+                               key=_shown(key), type=item_type)
         if count > MAX_COUNT:
-            raise self.corrupt(f"key {_shown(key)} claims an array of {count} elements")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "key {key} claims an array of {count} elements"),
+                               key=_shown(key), count=count)
         self.need(count * _MIN_VALUE_BYTES[item_type])
         if count <= MAX_KEPT_ITEMS:
             return tuple(self.value(item_type, key, depth + 1) for _ in range(count))
@@ -373,7 +408,7 @@ class _Parser:
 
     def tensors(self, count: int, alignment: int) -> tuple[int, int, dict[str, int]]:
         """Check every tensor's shape, type and place; sum parameters and bytes by type."""
-        self.section = "in the tensor list"
+        self.section = _IN_TENSOR_LIST
         self.need(count * _MIN_TENSOR_BYTES)
         names: set[str] = set()
         parameters = data_bytes = expected_offset = data_end = 0
@@ -381,17 +416,24 @@ class _Parser:
         for _ in range(count):
             name, elements, type_name, nbytes, offset = self.tensor_info(names)
             if offset % alignment:
-                raise self.corrupt(f"tensor {_shown(name)} is not aligned to {alignment} bytes")
+                raise self.corrupt(QT_TRANSLATE_NOOP(
+                    "Errors", "tensor {name} is not aligned to {alignment} bytes"),
+                    name=_shown(name), alignment=alignment)
+            if offset < expected_offset:
+                raise self.corrupt(QT_TRANSLATE_NOOP(
+                    "Errors", "tensor {name} overlaps the tensor before it at offset {offset}"),
+                    name=_shown(name), offset=offset)
             if offset != expected_offset:
-                where = "overlaps the tensor before it" if offset < expected_offset else "leaves a gap"
-                raise self.corrupt(f"tensor {_shown(name)} {where} at offset {offset}")
+                raise self.corrupt(QT_TRANSLATE_NOOP(
+                    "Errors", "tensor {name} leaves a gap at offset {offset}"),
+                    name=_shown(name), offset=offset)
             expected_offset = offset + -(-nbytes // alignment) * alignment
             parameters += elements
             data_bytes += nbytes
             type_bytes[type_name] = type_bytes.get(type_name, 0) + nbytes
             data_end = offset + nbytes
         if count:
-            self.section = "in the tensor data"
+            self.section = _IN_TENSOR_DATA
             data_start = -(-self.pos // alignment) * alignment
             self.need(data_start - self.pos + data_end)
         return parameters, data_bytes, type_bytes
@@ -401,26 +443,35 @@ class _Parser:
         try:
             name = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise self.corrupt(f"tensor {len(names)} has a name that is not valid UTF-8") from None
+            raise self.corrupt(QT_TRANSLATE_NOOP(
+                "Errors", "tensor {index} has a name that is not valid UTF-8"), index=len(names)) from None
         if len(raw) > MAX_TENSOR_NAME_BYTES:
-            raise self.corrupt(f"tensor name {_shown(name)} is longer than {MAX_TENSOR_NAME_BYTES} bytes")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "tensor name {name} is longer than {limit} bytes"),
+                               name=_shown(name), limit=MAX_TENSOR_NAME_BYTES)
         if name in names:
-            raise self.corrupt(f"the tensor {_shown(name)} appears twice")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "the tensor {name} appears twice"),
+                               name=_shown(name))
         names.add(name)
         n_dims = self.unpack(_U32)
         if n_dims > MAX_DIMS:
-            raise self.corrupt(f"tensor {_shown(name)} has {n_dims} dimensions, more than {MAX_DIMS}")
+            raise self.corrupt(QT_TRANSLATE_NOOP(
+                "Errors", "tensor {name} has {count} dimensions, more than {limit}"),
+                name=_shown(name), count=n_dims, limit=MAX_DIMS)
         dims = struct.unpack(f"<{n_dims}Q", self.take(8 * n_dims))
         elements = math.prod(dims)
         if elements == 0 or elements > INT64_MAX:
-            raise self.corrupt(f"tensor {_shown(name)} has the impossible shape {list(dims)}")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "tensor {name} has the impossible shape {shape}"),
+                               name=_shown(name), shape=list(dims))
         type_id = self.unpack(_U32)
         if type_id not in GGML_TYPES:
-            raise ModelFileError(f"The model file {self.path.name} uses a tensor type ({type_id}) that this "
-                                 "Parley's llama.cpp does not know; update Parley or use another file.")
+            raise ModelFileError(QT_TRANSLATE_NOOP(
+                "Errors", "The model file {file} uses a tensor type ({type}) that this Parley's "
+                          "llama.cpp does not know; update Parley or use another file."),
+                file=self.path.name, type=type_id)
         type_name, block, block_bytes = GGML_TYPES[type_id]
         row = dims[0] if dims else 1
         if row % block:
-            raise self.corrupt(f"tensor {_shown(name)} has rows of {row} values, "
-                               f"not a multiple of the {type_name} block of {block}")
+            raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "tensor {name} has rows of {row} values, not a "
+                                                           "multiple of the {type} block of {block}"),
+                               name=_shown(name), row=row, type=type_name, block=block)
         return name, elements, type_name, elements // block * block_bytes, self.unpack(_U64)

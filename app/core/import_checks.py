@@ -12,14 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.errors import Phrase
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.models import MessageStatus, Role
 
 
 class Invalid(Exception):
-    """A problem at one place in an import file; becomes an ImportFileError."""
+    """A problem at one place in an import file; becomes an ImportFileError.
 
-    def __init__(self, where: str, problem: str, advice: str | None = None) -> None:
-        super().__init__(f"{where}: {problem}" if where else problem)
+    ``problem`` and ``advice`` are translatable phrases; ``where`` (a place in the file, such as
+    "conversations[2].messages[5]") is not translated."""
+
+    def __init__(self, where: str, problem: Phrase, advice: Phrase | None = None) -> None:
+        self.phrase = (Phrase(QT_TRANSLATE_NOOP("Errors", "{where}: {problem}"), where=where, problem=problem)
+                       if where else problem)
+        super().__init__(str(self.phrase))
         self.advice = advice
 
 
@@ -31,7 +38,7 @@ def same(value: Any) -> Any:
 class Kind:
     """What a field may hold: a phrase for errors, a test, and a conversion."""
 
-    expected: str
+    expected: Phrase
     accepts: Callable[[Any], bool]
     convert: Callable[[Any], Any] = same
 
@@ -45,22 +52,24 @@ def is_number(value: Any) -> bool:
 
 
 def choice(values: list[str]) -> Kind:
-    return Kind(f"{', '.join(values[:-1])} or {values[-1]}",
-                 lambda value: isinstance(value, str) and value in values)
+    return Kind(Phrase(QT_TRANSLATE_NOOP("Errors", "{choices} or {last}"),
+                       choices=", ".join(values[:-1]), last=values[-1]),
+                lambda value: isinstance(value, str) and value in values)
 
 
-TEXT = Kind("text", lambda value: isinstance(value, str))
-FLAG = Kind("true or false", lambda value: isinstance(value, bool))
-WHOLE = Kind("a whole number", is_whole)
-NUMBER = Kind("a number", is_number, float)
+TEXT = Kind(Phrase(QT_TRANSLATE_NOOP("Errors", "text")), lambda value: isinstance(value, str))
+FLAG = Kind(Phrase(QT_TRANSLATE_NOOP("Errors", "true or false")), lambda value: isinstance(value, bool))
+WHOLE = Kind(Phrase(QT_TRANSLATE_NOOP("Errors", "a whole number")), is_whole)
+NUMBER = Kind(Phrase(QT_TRANSLATE_NOOP("Errors", "a number")), is_number, float)
 LATEST_TIME = 4_102_444_800.0  # 2100-01-01: later "seconds" are milliseconds or garbage
-TIME = Kind("a time in seconds since 1970 (before 2100)",
-              lambda value: is_number(value) and 0 <= value < LATEST_TIME, float)
-OBJECT = Kind("an object", lambda value: isinstance(value, dict))
-LIST = Kind("a list", lambda value: isinstance(value, list))
+TIME = Kind(Phrase(QT_TRANSLATE_NOOP("Errors", "a time in seconds since 1970 (before 2100)")),
+            lambda value: is_number(value) and 0 <= value < LATEST_TIME, float)
+OBJECT = Kind(Phrase(QT_TRANSLATE_NOOP("Errors", "an object")), lambda value: isinstance(value, dict))
+LIST = Kind(Phrase(QT_TRANSLATE_NOOP("Errors", "a list")), lambda value: isinstance(value, list))
 ROLE = choice([role.value for role in Role])
 STATUS = choice([status.value for status in MessageStatus])
-RATING = Kind("1 or -1", lambda value: is_whole(value) and value in (1, -1))
+RATING = Kind(Phrase(QT_TRANSLATE_NOOP("Errors", "1 or -1")),
+              lambda value: is_whole(value) and value in (1, -1))
 
 
 def checked_field(obj: dict[str, Any], key: str, where: str, kind: Kind, *,
@@ -68,17 +77,21 @@ def checked_field(obj: dict[str, Any], key: str, where: str, kind: Kind, *,
     """``obj[key]`` checked against ``kind``; a missing optional field reads as None."""
     if key not in obj:
         if required:
-            raise Invalid(where, f"{key} is missing")
+            raise Invalid(where, Phrase(QT_TRANSLATE_NOOP("Errors", "{key} is missing"), key=key))
         return None
     value = obj[key]
     if value is None and nullable:
         return None
     if not kind.accepts(value):
-        raise Invalid(where, f"{key} must be {kind.expected}{', or null' if nullable else ''}")
+        if nullable:
+            raise Invalid(where, Phrase(QT_TRANSLATE_NOOP("Errors", "{key} must be {expected}, or null"),
+                                        key=key, expected=kind.expected))
+        raise Invalid(where, Phrase(QT_TRANSLATE_NOOP("Errors", "{key} must be {expected}"),
+                                    key=key, expected=kind.expected))
     return kind.convert(value)
 
 
 def as_object(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise Invalid(where, "must be an object")
+        raise Invalid(where, Phrase(QT_TRANSLATE_NOOP("Errors", "must be an object")))
     return value

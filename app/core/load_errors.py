@@ -12,6 +12,7 @@ import enum
 import re
 
 from app.core.errors import ParleyError
+from app.core.i18n import QT_TRANSLATE_NOOP
 
 
 class LoadFailure(enum.Enum):
@@ -27,8 +28,9 @@ class LoadFailure(enum.Enum):
 class ModelLoadError(ParleyError):
     """A model could not be loaded; the message says why and what to do."""
 
-    def __init__(self, message: str, kind: LoadFailure = LoadFailure.OTHER) -> None:
-        super().__init__(message)
+    def __init__(self, template: str = "", kind: LoadFailure = LoadFailure.OTHER, /,
+                 **values: object) -> None:
+        super().__init__(template, **values)
         self.kind = kind
 
     @property
@@ -54,23 +56,34 @@ def load_failure(file_name: str, detail: str, out_of_memory: bool = False) -> Mo
     lowered = detail.lower()
     if out_of_memory or any(word in lowered for word in _MEMORY_WORDS):
         return ModelLoadError(
-            f"There is not enough memory to load {file_name}; close other programs, lower the "
-            "context length or the GPU layers, or choose a smaller model.", LoadFailure.MEMORY)
+            QT_TRANSLATE_NOOP("Errors", "There is not enough memory to load {file}; close other "
+                                        "programs, lower the context length or the GPU layers, or "
+                                        "choose a smaller model."),
+            LoadFailure.MEMORY, file=file_name)
     if match := _ARCHITECTURE.search(detail):
         return ModelLoadError(
-            f"{file_name} uses the model architecture '{match.group(1)}', which this version of "
-            "llama.cpp does not support; update Parley or choose another model.",
-            LoadFailure.ARCHITECTURE)
+            QT_TRANSLATE_NOOP("Errors", "{file} uses the model architecture '{architecture}', which "
+                                        "this version of llama.cpp does not support; update Parley or "
+                                        "choose another model."),
+            LoadFailure.ARCHITECTURE, file=file_name, architecture=match.group(1))
     if any(word in lowered for word in _CORRUPT_WORDS):
+        return ModelLoadError(QT_TRANSLATE_NOOP("Errors", "{file} is damaged ({detail}); download it again."),
+                              LoadFailure.CORRUPT, file=file_name, detail=detail.strip())
+    if not detail.strip():
         return ModelLoadError(
-            f"{file_name} is damaged ({detail.strip()}); download it again.", LoadFailure.CORRUPT)
+            QT_TRANSLATE_NOOP("Errors", "llama.cpp could not load {file} (no reason given); the file "
+                                        "may be damaged or need a newer Parley, so try downloading it "
+                                        "again."),
+            file=file_name)
     return ModelLoadError(
-        f"llama.cpp could not load {file_name} ({detail.strip() or 'no reason given'}); the file "
-        "may be damaged or need a newer Parley, so try downloading it again.")
+        QT_TRANSLATE_NOOP("Errors", "llama.cpp could not load {file} ({detail}); the file may be "
+                                    "damaged or need a newer Parley, so try downloading it again."),
+        file=file_name, detail=detail.strip())
 
 
 def broken_template(file_name: str, problem: str) -> ModelLoadError:
     """The chat template stored in the model file does not compile."""
-    return ModelLoadError(f"The chat template inside {file_name} is broken ({problem}), so "
-                          "llama.cpp cannot use the file; choose another model file.",
-                          LoadFailure.TEMPLATE)
+    return ModelLoadError(
+        QT_TRANSLATE_NOOP("Errors", "The chat template inside {file} is broken ({problem}), so "
+                                    "llama.cpp cannot use the file; choose another model file."),
+        LoadFailure.TEMPLATE, file=file_name, problem=problem)

@@ -20,6 +20,7 @@ from pathlib import Path
 from app.core.bundled_model import bundled_model_path
 from app.core.errors import ParleyError
 from app.core.gguf_header import read_header
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.json_file import read_document, write_document
 
 log = logging.getLogger(__name__)
@@ -113,11 +114,13 @@ class ModelLibrary:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise ParleyError(f"Several models are called {text}; give the path of the one to use.")
+            raise ParleyError(QT_TRANSLATE_NOOP(
+                "Errors", "Several models are called {name}; give the path of the one to use."), name=text)
         if as_path.exists():
             return _absolute(as_path)
-        raise ParleyError(f"There is no model called {text} in the library; list them with "
-                          "`parley models`, or give the path of a .gguf file.")
+        raise ParleyError(QT_TRANSLATE_NOOP(
+            "Errors", "There is no model called {name} in the library; list them with "
+                      "`parley models`, or give the path of a .gguf file."), name=text)
 
     # -- changing ----------------------------------------------------------------------------
 
@@ -147,14 +150,16 @@ class ModelLibrary:
     def remove(self, model: LibraryModel, delete_file: bool = False) -> None:
         """Take ``model`` out of the library; with ``delete_file`` its file is deleted too."""
         if model.origin is Origin.BUNDLED:
-            raise ParleyError("The bundled model ships with Parley and cannot be removed; "
-                              "choose another model to use instead.")
+            raise ParleyError(QT_TRANSLATE_NOOP(
+                "Errors", "The bundled model ships with Parley and cannot be removed; "
+                          "choose another model to use instead."))
         if delete_file:
             try:
                 model.path.unlink(missing_ok=True)
             except OSError as exc:
-                raise ParleyError(f"Cannot delete {model.path} ({exc.strerror or exc}); "
-                                  "check its permissions.") from exc
+                raise ParleyError(QT_TRANSLATE_NOOP(
+                    "Errors", "Cannot delete {path} ({reason}); check its permissions."),
+                    path=model.path, reason=exc.strerror or exc) from exc
         self._linked.discard(model.path)
         if model.origin is Origin.FOLDER and not delete_file:
             self._hidden.add(model.path)
@@ -163,8 +168,9 @@ class ModelLibrary:
     def _copy_in(self, source: Path) -> Path:
         target = self.models_dir / source.name
         if target.exists():
-            raise ParleyError(f"The models folder already has a file called {source.name}; "
-                              "rename one of them first.")
+            raise ParleyError(QT_TRANSLATE_NOOP(
+                "Errors", "The models folder already has a file called {file}; rename one of them first."),
+                file=source.name)
         partial = target.with_name(target.name + ".part")
         try:
             self.models_dir.mkdir(parents=True, exist_ok=True)
@@ -172,8 +178,9 @@ class ModelLibrary:
             os.replace(partial, target)
         except OSError as exc:
             partial.unlink(missing_ok=True)
-            raise ParleyError(f"Cannot copy {source.name} into {self.models_dir} "
-                              f"({exc.strerror or exc}); check the free space.") from exc
+            raise ParleyError(QT_TRANSLATE_NOOP(
+                "Errors", "Cannot copy {file} into {folder} ({reason}); check the free space."),
+                file=source.name, folder=self.models_dir, reason=exc.strerror or exc) from exc
         return target
 
     def _origin(self, path: Path) -> Origin:
@@ -186,8 +193,9 @@ class ModelLibrary:
         try:
             write_document(self._index_file, KIND, VERSION, data)
         except OSError as exc:
-            raise ParleyError(f"Cannot save the model library to {self._index_file} "
-                              f"({exc.strerror or exc}); check the free space.") from exc
+            raise ParleyError(QT_TRANSLATE_NOOP(
+                "Errors", "Cannot save the model library to {path} ({reason}); check the free space."),
+                path=self._index_file, reason=exc.strerror or exc) from exc
 
 
 def _paths(raw: object) -> set[Path]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.errors import ParleyError
+from app.core.errors import ParleyError, Phrase
 from app.core.i18n import QT_TRANSLATE_NOOP
 
 
@@ -70,16 +70,24 @@ class Option:
 
     def accepts_text(self) -> str:
         """What the option accepts, in words (errors, help and the README)."""
+        return str(self.accepts())
+
+    def accepts(self) -> Phrase:
+        """What the option accepts, as a translatable phrase (for errors)."""
         if self.choices:
-            return "one of " + ", ".join(str(value) for value, _ in self.choices)
+            return Phrase(QT_TRANSLATE_NOOP("Errors", "one of {choices}"),
+                          choices=", ".join(str(value) for value, _ in self.choices))
         if self.type is bool:
-            return "true or false"
+            return Phrase(QT_TRANSLATE_NOOP("Errors", "true or false"))
         if self.type is tuple:
-            return "a text, or a JSON list of texts"
+            return Phrase(QT_TRANSLATE_NOOP("Errors", "a text, or a JSON list of texts"))
         if self.type is str:
-            return "any text"
-        kind = "a whole number" if self.type is int else "a number"
-        return f"{kind} from {_number(self.minimum)} to {_number(self.maximum)}"
+            return Phrase(QT_TRANSLATE_NOOP("Errors", "any text"))
+        bounds = {"minimum": _number(self.minimum), "maximum": _number(self.maximum)}
+        if self.type is int:
+            return Phrase(QT_TRANSLATE_NOOP("Errors", "a whole number from {minimum} to {maximum}"),
+                          **bounds)
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "a number from {minimum} to {maximum}"), **bounds)
 
     def coerce(self, raw: Any) -> Any:
         """Convert ``raw`` (a JSON value or command-line text) to a valid value, or raise."""
@@ -99,8 +107,9 @@ class Option:
 
     def _rejection(self, raw: Any) -> SettingError:
         shown = raw if isinstance(raw, str) and len(raw) <= 40 else repr(raw)[:40]
-        return SettingError(f"The setting {self.name} cannot be {shown}; "
-                            f"use {self.accepts_text()}.")
+        return SettingError(
+            QT_TRANSLATE_NOOP("Errors", "The setting {name} cannot be {value}; use {accepts}."),
+            name=self.name, value=shown, accepts=self.accepts())
 
 
 def _number(value: float | None) -> str:

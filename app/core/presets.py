@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.json_file import read_document, set_aside, write_document
 from app.core.settings import Settings, json_values, validate_values
 from app.core.settings_schema import SettingError, defaults
@@ -91,14 +92,16 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
 def parse_preset(raw: Any) -> Preset:
     """A user preset from its JSON form; SettingError naming the preset and the bad value."""
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"].strip():
-        raise SettingError("A preset needs a name; check the preset file.")
+        raise SettingError(QT_TRANSLATE_NOOP("Errors", "A preset needs a name; check the preset file."))
     name = raw["name"].strip()
     values = raw.get("values", {})
     if not isinstance(values, dict):
-        raise SettingError(f"The preset {name!r} has no list of values; check the preset file.")
+        raise SettingError(QT_TRANSLATE_NOOP(
+            "Errors", "The preset {name} has no list of values; check the preset file."), name=repr(name))
     good, problems = validate_values(values)
     if problems:
-        raise SettingError(f"The preset {name!r} is invalid: {problems[0]}")
+        raise SettingError(QT_TRANSLATE_NOOP("Errors", "The preset {name} is invalid: {problem}"),
+                           name=repr(name), problem=problems[0])
     description = raw.get("description", "")
     return Preset(name, json_values(good), description if isinstance(description, str) else "")
 
@@ -132,7 +135,7 @@ class PresetLibrary:
         for preset in self.all():
             if preset.name == name:
                 return preset
-        raise SettingError(f"There is no preset called {name!r}.")
+        raise SettingError(QT_TRANSLATE_NOOP("Errors", "There is no preset called {name}."), name=repr(name))
 
     def save(self, name: str, values: Mapping[str, Any], description: str = "") -> Preset:
         """Save (or replace) the user preset ``name`` with ``values``."""
@@ -146,10 +149,11 @@ class PresetLibrary:
         preset = self._user_preset(old)
         new = new.strip()
         if not new:
-            raise SettingError("A preset needs a name.")
+            raise SettingError(QT_TRANSLATE_NOOP("Errors", "A preset needs a name."))
         self._check_not_builtin(new)
         if new != old and any(p.name == new for p in self.user_presets):
-            raise SettingError(f"There is already a preset called {new!r}; choose another name.")
+            raise SettingError(QT_TRANSLATE_NOOP(
+                "Errors", "There is already a preset called {name}; choose another name."), name=repr(new))
         index = self.user_presets.index(preset)
         self.user_presets[index] = Preset(new, preset.values, preset.description)
         self._write()
@@ -172,10 +176,13 @@ class PresetLibrary:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SettingError(f"{path.name} could not be read as a preset file ({exc}).") from None
+            raise SettingError(
+                QT_TRANSLATE_NOOP("Errors", "{file} could not be read as a preset file ({reason})."),
+                file=path.name, reason=exc) from None
         data = raw.get("data") if isinstance(raw, dict) and "format" in raw else raw
         if isinstance(raw, dict) and raw.get("format", FILE_KIND) != FILE_KIND:
-            raise SettingError(f"{path.name} is not a Parley preset file.")
+            raise SettingError(QT_TRANSLATE_NOOP("Errors", "{file} is not a Parley preset file."),
+                               file=path.name)
         incoming = _parse_all(data if isinstance(data, list) else [data])
         names = []
         for preset in incoming:
@@ -192,13 +199,14 @@ class PresetLibrary:
             if preset.name == name:
                 return preset
         self._check_not_builtin(name)
-        raise SettingError(f"There is no preset called {name!r}.")
+        raise SettingError(QT_TRANSLATE_NOOP("Errors", "There is no preset called {name}."), name=repr(name))
 
     @staticmethod
     def _check_not_builtin(name: str) -> None:
         if any(p.name == name for p in BUILTIN_PRESETS):
-            raise SettingError(f"{name!r} is a built-in preset and cannot be changed; "
-                               "save your own under another name.")
+            raise SettingError(QT_TRANSLATE_NOOP("Errors", "{name} is a built-in preset and cannot be "
+                                                           "changed; save your own under another name."),
+                               name=repr(name))
 
     def _replace(self, name: str, preset: Preset) -> None:
         self.user_presets = [p for p in self.user_presets if p.name != name] + [preset]
@@ -217,5 +225,5 @@ class PresetLibrary:
 
 def _parse_all(data: Any) -> list[Preset]:
     if not isinstance(data, list):
-        raise SettingError("the file does not hold a list of presets")
+        raise SettingError(QT_TRANSLATE_NOOP("Errors", "the file does not hold a list of presets"))
     return [parse_preset(item) for item in data]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.settings import Settings, json_values, save_settings, validate_values
-from app.core.settings_schema import Group, option
+from app.core.settings_schema import Group, SettingError, option
 from app.core.store import Store
 
 
@@ -57,10 +57,12 @@ class SettingScopes:
 
     # -- switching conversations -------------------------------------------------------------
 
-    def open(self, conversation_id: int | None, draft: Mapping[str, Any] | None = None) -> list[str]:
+    def open(self, conversation_id: int | None,
+             draft: Mapping[str, Any] | None = None) -> list[SettingError]:
         """Switch to a saved conversation, or to a new chat with ``draft`` overrides.
 
-        Returns a sentence for each stored override that is no longer valid (it is ignored).
+        Returns an error (one sentence) for each stored override that is no longer valid (it is
+        ignored).
         """
         self.conversation_id = conversation_id
         raw = draft if conversation_id is None else self._store.conversation_overrides(conversation_id)

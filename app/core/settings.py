@@ -70,15 +70,15 @@ def json_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: json_value(value) for name, value in values.items()}
 
 
-def validate_values(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Split ``raw`` into valid values and one sentence per rejected name or value."""
+def validate_values(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[SettingError]]:
+    """Split ``raw`` into valid values and an error (one sentence) per rejected name or value."""
     good: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[SettingError] = []
     for name, value in raw.items():
         try:
             good[option(name).name] = option(name).coerce(value)
         except SettingError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
     return good, problems
 
 
@@ -103,7 +103,7 @@ def load_settings(path: Path) -> tuple[Settings, str | None]:
     except OSError:
         kept = f"fix {path} by hand"
     return Settings(good), (f"Invalid settings were replaced by their defaults and {kept}: "
-                            + " ".join(problems))
+                            + " ".join(map(str, problems)))
 
 
 def save_settings(path: Path, settings: Settings) -> None:

@@ -201,7 +201,9 @@ def option(name: str) -> Option:
         return _BY_NAME[name]
     except KeyError:
         known = ", ".join(_BY_NAME)
-        raise SettingError(f"There is no setting called {name!r}; known settings: {known}.") from None
+        raise SettingError(
+            QT_TRANSLATE_NOOP("Errors", "There is no setting called {name}; known settings: {known}."),
+            name=repr(name), known=known) from None
 
 
 def options_in(group: Group) -> tuple[Option, ...]:
@@ -218,7 +220,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     """Parse ``NAME=VALUE`` from the command line into a validated pair."""
     name, sep, raw = text.partition("=")
     if not sep:
-        raise SettingError(f"Expected NAME=VALUE, got {text!r}.")
+        raise SettingError(QT_TRANSLATE_NOOP("Errors", "Expected NAME=VALUE, got {text}."), text=repr(text))
     opt = option(name.strip())
     return opt.name, opt.coerce(raw)
 

@@ -22,6 +22,7 @@ from typing import Any
 from app.core.atomic import move_aside
 from app.core.errors import StoreError
 from app.core.generation import ReplyTokens
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.migrations import MIGRATIONS
 from app.core.models import (
     ConversationRecord,
@@ -51,8 +52,9 @@ class Store:
         try:
             self._db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
         except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open the conversation database {path} ({exc}); "
-                             "check that the folder is writable.") from exc
+            raise StoreError(QT_TRANSLATE_NOOP("Errors", "Cannot open the conversation database {path} "
+                                                         "({reason}); check that the folder is writable."),
+                             path=path, reason=exc) from exc
         self._db.row_factory = sqlite3.Row
         try:
             self._refuse_newer_schema(len(migrations))  # before anything writes to the file
@@ -62,9 +64,13 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self._db.close()
             if _is_damage(exc):
-                raise StoreDamagedError(f"The conversation database {path} is damaged ({exc}).") from exc
-            raise StoreError(f"Cannot open the conversation database {path} ({exc}); "
-                             "check that the folder is writable and the disk is not full.") from exc
+                raise StoreDamagedError(QT_TRANSLATE_NOOP(
+                    "Errors", "The conversation database {path} is damaged ({reason})."),
+                    path=path, reason=exc) from exc
+            raise StoreError(QT_TRANSLATE_NOOP("Errors", "Cannot open the conversation database {path} "
+                                                         "({reason}); check that the folder is writable "
+                                                         "and the disk is not full."),
+                             path=path, reason=exc) from exc
         except StoreError:
             self._db.close()
             raise
@@ -89,11 +95,11 @@ class Store:
     def _refuse_newer_schema(self, known: int) -> None:
         current = self.schema_version
         if current > known:
-            raise StoreError(
-                f"The conversation database {self.path} was written by a newer version of Parley "
-                f"(schema {current}, this version knows {known}); update Parley. "
-                "The file was left untouched."
-            )
+            raise StoreError(QT_TRANSLATE_NOOP(
+                "Errors", "The conversation database {path} was written by a newer version of Parley "
+                          "(schema {schema}, this version knows {known}); update Parley. "
+                          "The file was left untouched."),
+                path=self.path, schema=current, known=known)
 
     def _migrate(self, migrations: tuple[str, ...]) -> None:
         current = self.schema_version
@@ -107,8 +113,10 @@ class Store:
                     f"BEGIN IMMEDIATE; {migrations[version]}; PRAGMA user_version = {version + 1};")
                 broken = self._db.execute("PRAGMA foreign_key_check").fetchall()
                 if broken:
-                    raise StoreError(f"Upgrading {self.path} to schema {version + 1} would break "
-                                     f"{len(broken)} links between rows; nothing was changed.")
+                    raise StoreError(QT_TRANSLATE_NOOP(
+                        "Errors", "Upgrading {path} to schema {schema} would break {count} links "
+                                  "between rows; nothing was changed."),
+                        path=self.path, schema=version + 1, count=len(broken))
                 self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:

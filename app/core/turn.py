@@ -26,6 +26,7 @@ from app.core.generation import (
     ReplyTokens,
     StateCachePolicy,
 )
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.models import GenerationStats, Message, MessageStatus, Role
 from app.core.settings import Settings
 from app.core.store import Store
@@ -130,7 +131,8 @@ def start_reply(store: Store, user_message: Message, settings: Settings, model_n
 def continue_reply(store: Store, reply: Message, settings: Settings) -> Turn:
     """Continue a reply that ended early: the model picks up after its last word, in place."""
     if not reply.can_continue or reply.parent_id is None:
-        raise ParleyError("Only a reply that was stopped or cut short can be continued.")
+        raise ParleyError(QT_TRANSLATE_NOOP(
+            "Errors", "Only a reply that was stopped or cut short can be continued."))
     user = store.message(reply.parent_id)
     seed = reply.stats.seed if reply.stats else choose_seed(settings)
     request = new_request(branch_history(store, reply.conversation_id, user.id, settings),

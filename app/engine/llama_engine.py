@@ -35,6 +35,7 @@ from app.core.generation import (
     ReplyTokens,
     StateCachePolicy,
 )
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.kv_cache import common_prefix, file_identity
 from app.core.offload import OffloadSupport
 from app.engine.gpu import probe_offload
@@ -133,7 +134,8 @@ class LlamaEngine:
 
     def _require_model(self) -> tuple[llama_cpp.Llama, PromptBuilder]:
         if self._llama is None or self._prompts is None:
-            raise GenerationError("No model is loaded; choose a model and try again.")
+            raise GenerationError(QT_TRANSLATE_NOOP(
+                "Errors", "No model is loaded; choose a model and try again."))
         return self._llama, self._prompts
 
     def count_tokens(self, messages: Sequence[ChatMessage], template: TemplateChoice) -> int:
@@ -196,8 +198,9 @@ class LlamaEngine:
                 stopping_criteria=built.formatted.stopping_criteria, cancel=request.cancel,
                 on_text=on_text)
         except (RuntimeError, ValueError) as exc:
-            raise GenerationError(f"llama.cpp failed while generating ({exc}); "
-                                  "try again, or lower the context length.") from exc
+            raise GenerationError(QT_TRANSLATE_NOOP(
+                "Errors", "llama.cpp failed while generating ({problem}); try again, or lower the "
+                          "context length."), problem=exc) from exc
         finished_at = time.perf_counter()
         self._reply = _LastReply(len(prompt), list(loop.tokens) if loop.exact else [], fit.messages,
                                  request.template, request.reply_prefix + loop.text)

@@ -27,6 +27,7 @@ import llama_cpp.llama_cpp as llama_native
 from app.core.chat_templates import sandbox
 from app.core.generation import LoadRequest, ModelInfo
 from app.core.gguf_header import GgufHeader, check_model_file
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.load_errors import LoadCancelled, broken_template, load_failure
 from app.core.memory import available_ram, estimate_memory
 from app.core.model_facts import memory_warning
@@ -55,7 +56,7 @@ def open_model(request: LoadRequest, params: dict[str, Any], on_progress: Progre
     path = request.path
     header = check_model_file(path)
     if request.cancel.is_set():
-        raise LoadCancelled(f"Loading {path.name} was cancelled.")
+        raise LoadCancelled(QT_TRANSLATE_NOOP("Errors", "Loading {file} was cancelled."), file=path.name)
     check_model_template(header)
     llama_log.install()
     support = probe_offload()
@@ -103,7 +104,8 @@ def _create(request: LoadRequest, params: dict[str, Any], layers: int,
         raise load_failure(name, "", out_of_memory=True) from exc
     except (ValueError, RuntimeError, OSError) as exc:
         if request.cancel.is_set():
-            raise LoadCancelled(f"Loading {name} was cancelled.") from None
+            raise LoadCancelled(QT_TRANSLATE_NOOP("Errors", "Loading {file} was cancelled."),
+                                file=name) from None
         raise load_failure(name, llama_log.first_error() or str(exc)) from exc
 
 

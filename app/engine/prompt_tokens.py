@@ -26,6 +26,7 @@ from llama_cpp.llama_chat_format import ChatFormatterResponse, Jinja2ChatFormatt
 from app.core.chat_templates import TemplateChoice
 from app.core.errors import ParleyError
 from app.core.generation import ChatMessage
+from app.core.i18n import QT_TRANSLATE_NOOP
 
 # Used when a model carries no chat template of its own.
 FALLBACK_TEMPLATE = (
@@ -129,9 +130,13 @@ class PromptBuilder:
                 {"role": m.role, "content": content(i, m)}
                 for i, m in enumerate(messages)])
         except (jinja2.TemplateError, ValueError, TypeError) as exc:
-            whose = "model's" if template.source is None else "chosen"
-            raise GenerationError(f"The {whose} chat template failed on this conversation "
-                                  f"({exc}); choose another chat template in Settings.") from exc
+            if template.source is None:
+                raise GenerationError(QT_TRANSLATE_NOOP(
+                    "Errors", "The model's chat template failed on this conversation ({problem}); "
+                              "choose another chat template in Settings."), problem=exc) from exc
+            raise GenerationError(QT_TRANSLATE_NOOP(
+                "Errors", "The chosen chat template failed on this conversation ({problem}); "
+                          "choose another chat template in Settings."), problem=exc) from exc
 
 
 def _chat_formatter(llama: llama_cpp.Llama, source: str | None) -> Jinja2ChatFormatter:
@@ -144,6 +149,10 @@ def _chat_formatter(llama: llama_cpp.Llama, source: str | None) -> Jinja2ChatFor
         return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos,
                                    stop_token_ids=[eos_id])
     except jinja2.TemplateError as exc:
-        whose = "inside the model file" if source is None else "chosen in Settings"
-        raise GenerationError(f"The chat template {whose} is broken ({exc}); "
-                              "choose another chat template in Settings.") from exc
+        if source is None:
+            raise GenerationError(QT_TRANSLATE_NOOP(
+                "Errors", "The chat template inside the model file is broken ({problem}); "
+                          "choose another chat template in Settings."), problem=exc) from exc
+        raise GenerationError(QT_TRANSLATE_NOOP(
+            "Errors", "The chat template chosen in Settings is broken ({problem}); "
+                      "choose another chat template in Settings."), problem=exc) from exc

@@ -21,7 +21,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from app.core.chat_templates import TemplateChoice
 from app.core.errors import ParleyError, user_message
@@ -34,6 +34,7 @@ from app.core.generation import (
     ModelInfo,
     StateCachePolicy,
 )
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.load_errors import LoadCancelled
 from app.core.load_marker import LoadMarker
 from app.core.offload import OffloadSupport
@@ -139,7 +140,7 @@ class EngineWorker(QObject):
         except Exception as exc:  # every failure becomes a sentence; the app keeps running
             log.warning("loading %s failed: %s", request.path, exc,
                         exc_info=not isinstance(exc, ParleyError))
-            self.loadFailed.emit(request, user_message(exc))
+            self.loadFailed.emit(request, user_message(exc, QCoreApplication.translate))
             return
         self.loadFinished.emit(request, info)
 
@@ -163,7 +164,8 @@ class EngineWorker(QObject):
         """Generate one reply, streaming its text."""
         try:
             if self._engine is None or not self._model_ready:
-                raise ParleyError("No model is loaded; wait for it to load, or choose another model.")
+                raise ParleyError(QT_TRANSLATE_NOOP(
+                    "Errors", "No model is loaded; wait for it to load, or choose another model."))
             stream = _TextBatcher(lambda text, pieces: self.textStreamed.emit(request_id, text, pieces))
             try:
                 result = self._engine.generate(request, stream.add)
@@ -171,7 +173,7 @@ class EngineWorker(QObject):
                 stream.flush()  # text before a failure is kept too
         except Exception as exc:
             log.exception("generation %d failed", request_id)
-            self.generationFailed.emit(request_id, user_message(exc))
+            self.generationFailed.emit(request_id, user_message(exc, QCoreApplication.translate))
             return
         self.generationFinished.emit(request_id, result)
         if self.closing.is_set():

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QObject, Signal
 
 from app.core.errors import user_message
+from app.ui.i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class BackgroundJob(QObject):
             result = self._work()
         except Exception as exc:  # every failure becomes a sentence for the user
             log.exception("background work failed")
-            self.failed.emit(user_message(exc))
+            self.failed.emit(user_message(exc, translate))
             return
         self.done.emit(result)
 

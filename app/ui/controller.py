@@ -273,7 +273,7 @@ class ChatController(QObject):
         for problem in self.scopes.open(conversation_id, draft):
             self.errorOccurred.emit(translate(
                 "ChatController", "This chat's own settings had an invalid value: {problem}"
-            ).format(problem=problem))
+            ).format(problem=problem.shown(translate)))
         self._settings_changed()
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
@@ -437,7 +437,7 @@ class ChatController(QObject):
         try:
             turn = start()
         except ParleyError as exc:
-            self.errorOccurred.emit(str(exc))
+            self.errorOccurred.emit(exc.shown(translate))
             return False
         self.titles.cancel_all()  # the model is needed for this reply
         self.replies.start(Reply(turn, store, settings, alternatives_left or [], new_conversation))

@@ -100,7 +100,7 @@ class DownloadPanel(QGroupBox):
         try:
             source = resolve_source(self.source.text().strip())
         except DownloadError as exc:
-            self.status.setText(str(exc))
+            self.status.setText(exc.shown(translate))
             return
         self._begin(source, self.checksum.text().strip() or None)
 

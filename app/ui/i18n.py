@@ -9,6 +9,9 @@ Convention (so ``pyside6-lupdate`` finds every string with the context it is loo
   differs from the one lupdate records when a class is subclassed.
 - Core code, which has no Qt, marks strings with ``app.core.i18n.QT_TRANSLATE_NOOP`` and the UI
   translates them where they are shown.
+- Errors (``app.core.errors.ParleyError``) are raised with a template marked in the context
+  "Errors" plus named values; ``str(exc)`` stays English (command line, log) and the GUI shows
+  ``exc.shown(translate)`` or ``user_message(exc, translate)``.
 
 The translations live in ``resources/i18n/parley_<locale>.ts`` (source) and ``.qm`` (compiled),
 built by ``make translations``.

@@ -124,7 +124,7 @@ class ModelLoader(QObject):
         try:
             wanted = self._wanted()
         except ParleyError as exc:
-            self.problem.emit(str(exc))
+            self.problem.emit(exc.shown(translate))
             return
         if wanted != self._requested and wanted[0] != self._held:
             self._request(wanted)

@@ -71,7 +71,7 @@ class ModelManager(QObject):
         try:
             model = self.library.register(path)
         except ParleyError as exc:
-            self.problem.emit(str(exc))
+            self.problem.emit(exc.shown(translate))
             return
         self.changed.emit()
         self.added.emit(model)
@@ -85,7 +85,7 @@ class ModelManager(QObject):
         try:
             self.library.remove(model, delete_file)
         except ParleyError as exc:
-            self.problem.emit(str(exc))
+            self.problem.emit(exc.shown(translate))
             return
         self.changed.emit()
 

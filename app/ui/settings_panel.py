@@ -261,7 +261,7 @@ class SettingsPanel(QWidget):
         try:
             self.controller.set_settings(self._edit_scope, {name: value})
         except SettingError as exc:
-            self.rows[name].show_error(str(exc))  # the text stays, so the user can fix it
+            self.rows[name].show_error(exc.shown(translate))  # the text stays, so the user can fix it
 
     def reset_all(self, confirmed: bool = False) -> None:
         """Reset every option in the current scope, after asking."""
@@ -339,7 +339,7 @@ class SettingsPanel(QWidget):
         try:
             action()
         except SettingError as exc:
-            dialogs.show_error(self, translate("SettingsPanel", "Presets"), str(exc))
+            dialogs.show_error(self, translate("SettingsPanel", "Presets"), exc.shown(translate))
         except OSError as exc:
             dialogs.show_error(self, translate("SettingsPanel", "Presets"),
                                translate("SettingsPanel", "The file could not be written or read "

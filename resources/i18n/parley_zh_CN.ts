@@ -286,6 +286,645 @@
     </message>
 </context>
 <context>
+    <name>Errors</name>
+    <message>
+        <source>Cannot write {path} ({reason}); choose another file.</source>
+        <translation>无法写入 {path}（{reason}）；请选择其他文件。</translation>
+    </message>
+    <message>
+        <source>The bundled model is not installed; run `make run` again, or choose a model file with --model or the model_path setting.</source>
+        <translation>内置模型未安装；请重新运行 `make run`，或用 --model 或 model_path 设置选择一个模型文件。</translation>
+    </message>
+    <message>
+        <source>The bundled model file is missing ({path}); reinstall it with `make run`.</source>
+        <translation>内置模型文件缺失（{path}）；请用 `make run` 重新安装。</translation>
+    </message>
+    <message>
+        <source>The chat template is set to custom but no custom template is written; write one in Settings or choose another chat template.</source>
+        <translation>对话模板设为自定义，但尚未编写自定义模板；请在设置中编写一个，或选择其他对话模板。</translation>
+    </message>
+    <message>
+        <source>The custom chat template does not work ({problem}); fix it or choose another chat template.</source>
+        <translation>自定义对话模板无法使用（{problem}）；请修正它，或选择其他对话模板。</translation>
+    </message>
+    <message>
+        <source>The custom chat template leaves out the messages; use {{ message[&apos;content&apos;] }} inside a loop over messages.</source>
+        <translation>自定义对话模板遗漏了消息；请在遍历 messages 的循环中使用 {{ message[&apos;content&apos;] }}。</translation>
+    </message>
+    <message>
+        <source>current_node {node} is not in the mapping</source>
+        <translation>current_node {node} 不在 mapping 中</translation>
+    </message>
+    <message>
+        <source>parent {parent} is not in the mapping</source>
+        <translation>parent {parent} 不在 mapping 中</translation>
+    </message>
+    <message>
+        <source>the parent links form a cycle</source>
+        <translation>parent 链接构成了循环</translation>
+    </message>
+    <message>
+        <source>The message is too long for the model&apos;s context window ({tokens} tokens, {budget} available); shorten it or raise the context length in Settings.</source>
+        <translation>消息太长，超出了模型的上下文窗口（{tokens} 个 token，可用 {budget} 个）；请缩短消息，或在设置中提高上下文长度。</translation>
+    </message>
+    <message>
+        <source>Enter a download address or a Hugging Face file such as owner/repo/model.gguf.</source>
+        <translation>请输入下载地址或 Hugging Face 文件，例如 owner/repo/model.gguf。</translation>
+    </message>
+    <message>
+        <source>Cannot download from {address}; give an http(s) address or a Hugging Face file such as owner/repo/model.gguf.</source>
+        <translation>无法从 {address} 下载；请提供 http(s) 地址或 Hugging Face 文件，例如 owner/repo/model.gguf。</translation>
+    </message>
+    <message>
+        <source>{reference} is not a download address or a Hugging Face file; write it as owner/repo/model.gguf or paste the file&apos;s https address.</source>
+        <translation>{reference} 既不是下载地址也不是 Hugging Face 文件；请写成 owner/repo/model.gguf 的形式，或粘贴该文件的 https 地址。</translation>
+    </message>
+    <message>
+        <source>{given} does not name a .gguf file; give the address of the model file itself.</source>
+        <translation>{given} 指向的不是 .gguf 文件；请提供模型文件本身的地址。</translation>
+    </message>
+    <message>
+        <source>{name} is not a safe file name to save; choose an address whose last part is a plain .gguf file name.</source>
+        <translation>{name} 不是可安全保存的文件名；请选择最后一段是普通 .gguf 文件名的地址。</translation>
+    </message>
+    <message>
+        <source>{checksum} is not a SHA-256 checksum; give the 64 hexadecimal digits or none.</source>
+        <translation>{checksum} 不是 SHA-256 校验和；请提供 64 位十六进制数字，或留空。</translation>
+    </message>
+    <message>
+        <source>{file} is already in the models folder; remove or rename it first if you want to download it again.</source>
+        <translation>{file} 已在模型文件夹中；如需重新下载，请先删除或重命名它。</translation>
+    </message>
+    <message>
+        <source>Cannot reach {host} ({reason}); check the connection and the address.</source>
+        <translation>无法连接 {host}（{reason}）；请检查网络连接和地址。</translation>
+    </message>
+    <message>
+        <source>{file} was not found at {url}; check the address.</source>
+        <translation>在 {url} 找不到 {file}；请检查地址。</translation>
+    </message>
+    <message>
+        <source>{host} refused access to {file} (HTTP {code}); it needs an account or an access token (a gated Hugging Face repository, for example), so download it in a web browser where you are signed in and add it to the models folder.</source>
+        <translation>{host} 拒绝访问 {file}（HTTP {code}）；它需要账号或访问令牌（例如受限的 Hugging Face 仓库），请在已登录的网页浏览器中下载，再将它添加到模型文件夹。</translation>
+    </message>
+    <message>
+        <source>{host} answered HTTP {code} ({reason}) for {file}; try again later.</source>
+        <translation>{host} 对 {file} 返回了 HTTP {code}（{reason}）；请稍后再试。</translation>
+    </message>
+    <message>
+        <source>no answer in time</source>
+        <translation>未能及时响应</translation>
+    </message>
+    <message>
+        <source>connection refused</source>
+        <translation>连接被拒绝</translation>
+    </message>
+    <message>
+        <source>The server sent the wrong part of {file} when resuming; try again later, or discard the unfinished download to start over.</source>
+        <translation>继续下载时服务器发送了 {file} 的错误部分；请稍后再试，或放弃未完成的下载并重新开始。</translation>
+    </message>
+    <message>
+        <source>Downloading {file} needs {needed} but only {free} is free on {folder}; free some space and try again.</source>
+        <translation>下载 {file} 需要 {needed}，但 {folder} 上只有 {free} 可用空间；请释放一些空间后重试。</translation>
+    </message>
+    <message>
+        <source>The download of {file} was cancelled; start it again to resume.</source>
+        <translation>{file} 的下载已取消；重新开始即可继续下载。</translation>
+    </message>
+    <message>
+        <source>{done} of {total}</source>
+        <translation>{done}/{total}</translation>
+    </message>
+    <message>
+        <source>The download of {file} stopped early at {where} ({reason}); start it again to resume.</source>
+        <translation>{file} 的下载在 {where} 处中断（{reason}）；重新开始即可继续下载。</translation>
+    </message>
+    <message>
+        <source>The download of {file} stopped early at {where}; start it again to resume.</source>
+        <translation>{file} 的下载在 {where} 处中断；重新开始即可继续下载。</translation>
+    </message>
+    <message>
+        <source>The disk is full, so the download of {file} stopped; free some space and start it again to resume.</source>
+        <translation>磁盘已满，{file} 的下载已停止；请释放一些空间，再重新开始以继续下载。</translation>
+    </message>
+    <message>
+        <source>Cannot write {path} ({reason}); check that the models folder is writable.</source>
+        <translation>无法写入 {path}（{reason}）；请检查模型文件夹是否可写。</translation>
+    </message>
+    <message>
+        <source>The download of {file} does not match the expected checksum, so it was not added; the file was moved aside to {moved}.</source>
+        <translation>下载的 {file} 与预期的校验和不符，因此未被添加；该文件已移至 {moved}。</translation>
+    </message>
+    <message>
+        <source>{url} is not a GGUF model file (perhaps a web page); the file was moved aside to {moved}; check the address.</source>
+        <translation>{url} 不是 GGUF 模型文件（可能是网页）；该文件已移至 {moved}；请检查地址。</translation>
+    </message>
+    <message>
+        <source>There is not enough memory for this; close other programs or choose a smaller model.</source>
+        <translation>内存不足；请关闭其他程序，或选择更小的模型。</translation>
+    </message>
+    <message>
+        <source>Something unexpected went wrong ({kind}: {error}); your conversations are safe, and details are in the log.</source>
+        <translation>发生了意外错误（{kind}: {error}）；你的对话是安全的，详细信息已记入日志。</translation>
+    </message>
+    <message>
+        <source>There is no conversation {id}; list them with `parley conversations`.</source>
+        <translation>没有编号为 {id} 的对话；可用 `parley conversations` 列出所有对话。</translation>
+    </message>
+    <message>
+        <source>fix the file or export it from Parley again</source>
+        <translation>请修正该文件，或从 Parley 重新导出</translation>
+    </message>
+    <message>
+        <source>use the conversations.json from a fresh ChatGPT data export</source>
+        <translation>请使用最新 ChatGPT 数据导出中的 conversations.json</translation>
+    </message>
+    <message>
+        <source>choose a JSON file exported from Parley or the conversations.json of a ChatGPT export</source>
+        <translation>请选择从 Parley 导出的 JSON 文件，或 ChatGPT 导出中的 conversations.json</translation>
+    </message>
+    <message>
+        <source>Nothing was imported from {file}: {problem}; {advice}.</source>
+        <translation>未从 {file} 导入任何内容：{problem}；{advice}。</translation>
+    </message>
+    <message>
+        <source>it looks like {what}, not Parley or ChatGPT conversations</source>
+        <translation>它看起来是：{what}，而不是 Parley 或 ChatGPT 对话</translation>
+    </message>
+    <message>
+        <source>it is larger than {size} GiB</source>
+        <translation>它大于 {size} GiB</translation>
+    </message>
+    <message>
+        <source>split it into smaller files</source>
+        <translation>请将它拆分成更小的文件</translation>
+    </message>
+    <message>
+        <source>it cannot be read ({reason})</source>
+        <translation>无法读取它（{reason}）</translation>
+    </message>
+    <message>
+        <source>it is not UTF-8 text (byte {byte} is not valid)</source>
+        <translation>它不是 UTF-8 文本（第 {byte} 个字节无效）</translation>
+    </message>
+    <message>
+        <source>it is not valid JSON ({problem} at line {line}, column {column})</source>
+        <translation>它不是有效的 JSON（第 {line} 行第 {column} 列：{problem}）</translation>
+    </message>
+    <message>
+        <source>a file of format {format}</source>
+        <translation>格式为 {format} 的文件</translation>
+    </message>
+    <message>
+        <source>a JSON object without a format (keys: {keys})</source>
+        <translation>没有 format 的 JSON 对象（键：{keys}）</translation>
+    </message>
+    <message>
+        <source>an empty JSON object</source>
+        <translation>空的 JSON 对象</translation>
+    </message>
+    <message>
+        <source>a list of {count} items without a ChatGPT mapping</source>
+        <translation>包含 {count} 项但没有 ChatGPT mapping 的列表</translation>
+    </message>
+    <message>
+        <source>an empty list</source>
+        <translation>空列表</translation>
+    </message>
+    <message>
+        <source>a single JSON value</source>
+        <translation>单个 JSON 值</translation>
+    </message>
+    <message>
+        <source>a single JSON string</source>
+        <translation>单个 JSON 字符串</translation>
+    </message>
+    <message>
+        <source>a single JSON number</source>
+        <translation>单个 JSON 数字</translation>
+    </message>
+    <message>
+        <source>a single JSON true/false</source>
+        <translation>单个 JSON 布尔值（true/false）</translation>
+    </message>
+    <message>
+        <source>a single JSON null</source>
+        <translation>单个 JSON null</translation>
+    </message>
+    <message>
+        <source>it was written by a newer version of Parley (format version {version})</source>
+        <translation>它由更新版本的 Parley 写入（格式版本 {version}）</translation>
+    </message>
+    <message>
+        <source>update Parley and try again</source>
+        <translation>请更新 Parley 后重试</translation>
+    </message>
+    <message>
+        <source>version must be {version}</source>
+        <translation>version 必须为 {version}</translation>
+    </message>
+    <message>
+        <source>id {id} is used twice</source>
+        <translation>id {id} 被使用了两次</translation>
+    </message>
+    <message>
+        <source>parent_id {parent} is not a message of this conversation</source>
+        <translation>parent_id {parent} 不是此对话中的消息</translation>
+    </message>
+    <message>
+        <source>parent_id {parent} makes a cycle</source>
+        <translation>parent_id {parent} 构成了循环</translation>
+    </message>
+    <message>
+        <source>in the header</source>
+        <translation>文件头中</translation>
+    </message>
+    <message>
+        <source>in the metadata</source>
+        <translation>元数据中</translation>
+    </message>
+    <message>
+        <source>in the tensor list</source>
+        <translation>张量列表中</translation>
+    </message>
+    <message>
+        <source>in the tensor data</source>
+        <translation>张量数据中</translation>
+    </message>
+    <message>
+        <source>The model file {file} is empty; download it again.</source>
+        <translation>模型文件 {file} 是空的；请重新下载。</translation>
+    </message>
+    <message>
+        <source>The model file {file} cannot be read ({reason}); check its permissions.</source>
+        <translation>无法读取模型文件 {file}（{reason}）；请检查它的权限。</translation>
+    </message>
+    <message>
+        <source>The model file {file} does not exist; choose another model file.</source>
+        <translation>模型文件 {file} 不存在；请选择其他模型文件。</translation>
+    </message>
+    <message>
+        <source>{path} is a folder, not a model file; choose a .gguf file.</source>
+        <translation>{path} 是文件夹，不是模型文件；请选择 .gguf 文件。</translation>
+    </message>
+    <message>
+        <source>{path} is not a regular file; choose a .gguf file.</source>
+        <translation>{path} 不是普通文件；请选择 .gguf 文件。</translation>
+    </message>
+    <message>
+        <source>The model file {file} has a corrupt header ({reason}); download it again or use another file.</source>
+        <translation>模型文件 {file} 的文件头已损坏（{reason}）；请重新下载，或使用其他文件。</translation>
+    </message>
+    <message>
+        <source>The model file {file} is truncated (at least 1 byte short {section}); download it again.</source>
+        <translation>模型文件 {file} 不完整（{section}至少缺少 1 个字节）；请重新下载。</translation>
+    </message>
+    <message>
+        <source>The model file {file} is truncated (at least {count} bytes short {section}); download it again.</source>
+        <translation>模型文件 {file} 不完整（{section}至少缺少 {count} 个字节）；请重新下载。</translation>
+    </message>
+    <message>
+        <source>it claims a {length}-byte string</source>
+        <translation>它声称有一个 {length} 字节的字符串</translation>
+    </message>
+    <message>
+        <source>its alignment {alignment} is not a power of two</source>
+        <translation>它的对齐值 {alignment} 不是 2 的幂</translation>
+    </message>
+    <message>
+        <source>The model file {file} is not a GGUF model file; Parley runs models in llama.cpp&apos;s GGUF format.</source>
+        <translation>模型文件 {file} 不是 GGUF 模型文件；Parley 运行的是 llama.cpp 的 GGUF 格式模型。</translation>
+    </message>
+    <message>
+        <source>it claims {count} metadata entries</source>
+        <translation>它声称有 {count} 个元数据条目</translation>
+    </message>
+    <message>
+        <source>it claims {count} tensors</source>
+        <translation>它声称有 {count} 个张量</translation>
+    </message>
+    <message>
+        <source>The model file {file} is stored big-endian, which this Parley cannot read; use a little-endian build of the model.</source>
+        <translation>模型文件 {file} 以大端字节序存储，此版本的 Parley 无法读取；请使用该模型的小端版本。</translation>
+    </message>
+    <message>
+        <source>The model file {file} uses GGUF version 1, which is no longer supported; convert the model again with a current llama.cpp.</source>
+        <translation>模型文件 {file} 使用 GGUF 版本 1，已不再受支持；请用新版 llama.cpp 重新转换该模型。</translation>
+    </message>
+    <message>
+        <source>The model file {file} uses GGUF version {version}, which this Parley&apos;s llama.cpp cannot read; update Parley or convert the model again.</source>
+        <translation>模型文件 {file} 使用 GGUF 版本 {version}，此版本 Parley 的 llama.cpp 无法读取；请更新 Parley，或重新转换该模型。</translation>
+    </message>
+    <message>
+        <source>metadata key {index} is not valid UTF-8</source>
+        <translation>第 {index} 个元数据键不是有效的 UTF-8</translation>
+    </message>
+    <message>
+        <source>metadata key {index} is empty</source>
+        <translation>第 {index} 个元数据键为空</translation>
+    </message>
+    <message>
+        <source>the key {key} appears twice</source>
+        <translation>键 {key} 出现了两次</translation>
+    </message>
+    <message>
+        <source>general.alignment is not a uint32</source>
+        <translation>general.alignment 不是 uint32</translation>
+    </message>
+    <message>
+        <source>key {key} has the unknown value type {type}</source>
+        <translation>键 {key} 的值类型 {type} 未知</translation>
+    </message>
+    <message>
+        <source>key {key} nests arrays more than {depth} deep</source>
+        <translation>键 {key} 的数组嵌套超过 {depth} 层</translation>
+    </message>
+    <message>
+        <source>key {key} claims an array of {count} elements</source>
+        <translation>键 {key} 声称有一个包含 {count} 个元素的数组</translation>
+    </message>
+    <message>
+        <source>tensor {name} is not aligned to {alignment} bytes</source>
+        <translation>张量 {name} 未按 {alignment} 字节对齐</translation>
+    </message>
+    <message>
+        <source>tensor {name} overlaps the tensor before it at offset {offset}</source>
+        <translation>张量 {name} 在偏移 {offset} 处与前一个张量重叠</translation>
+    </message>
+    <message>
+        <source>tensor {name} leaves a gap at offset {offset}</source>
+        <translation>张量 {name} 在偏移 {offset} 处留有空隙</translation>
+    </message>
+    <message>
+        <source>tensor {index} has a name that is not valid UTF-8</source>
+        <translation>第 {index} 个张量的名称不是有效的 UTF-8</translation>
+    </message>
+    <message>
+        <source>tensor name {name} is longer than {limit} bytes</source>
+        <translation>张量名称 {name} 超过 {limit} 字节</translation>
+    </message>
+    <message>
+        <source>the tensor {name} appears twice</source>
+        <translation>张量 {name} 出现了两次</translation>
+    </message>
+    <message>
+        <source>tensor {name} has {count} dimensions, more than {limit}</source>
+        <translation>张量 {name} 有 {count} 个维度，超过了 {limit}</translation>
+    </message>
+    <message>
+        <source>tensor {name} has the impossible shape {shape}</source>
+        <translation>张量 {name} 的形状 {shape} 不可能存在</translation>
+    </message>
+    <message>
+        <source>The model file {file} uses a tensor type ({type}) that this Parley&apos;s llama.cpp does not know; update Parley or use another file.</source>
+        <translation>模型文件 {file} 使用了此版本 Parley 的 llama.cpp 不认识的张量类型（{type}）；请更新 Parley，或使用其他文件。</translation>
+    </message>
+    <message>
+        <source>tensor {name} has rows of {row} values, not a multiple of the {type} block of {block}</source>
+        <translation>张量 {name} 每行有 {row} 个值，不是 {type} 块大小 {block} 的倍数</translation>
+    </message>
+    <message>
+        <source>{where}: {problem}</source>
+        <translation>{where}：{problem}</translation>
+    </message>
+    <message>
+        <source>{choices} or {last}</source>
+        <translation>{choices} 或 {last}</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>true or false</source>
+        <translation>true 或 false</translation>
+    </message>
+    <message>
+        <source>a whole number</source>
+        <translation>整数</translation>
+    </message>
+    <message>
+        <source>a number</source>
+        <translation>数字</translation>
+    </message>
+    <message>
+        <source>a time in seconds since 1970 (before 2100)</source>
+        <translation>自 1970 年起的秒数时间（早于 2100 年）</translation>
+    </message>
+    <message>
+        <source>an object</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <source>a list</source>
+        <translation>列表</translation>
+    </message>
+    <message>
+        <source>1 or -1</source>
+        <translation>1 或 -1</translation>
+    </message>
+    <message>
+        <source>{key} is missing</source>
+        <translation>缺少 {key}</translation>
+    </message>
+    <message>
+        <source>{key} must be {expected}, or null</source>
+        <translation>{key} 的值必须是：{expected}，或 null</translation>
+    </message>
+    <message>
+        <source>{key} must be {expected}</source>
+        <translation>{key} 的值必须是：{expected}</translation>
+    </message>
+    <message>
+        <source>must be an object</source>
+        <translation>必须是对象</translation>
+    </message>
+    <message>
+        <source>There is not enough memory to load {file}; close other programs, lower the context length or the GPU layers, or choose a smaller model.</source>
+        <translation>内存不足，无法加载 {file}；请关闭其他程序，降低上下文长度或 GPU 层数，或选择更小的模型。</translation>
+    </message>
+    <message>
+        <source>{file} uses the model architecture &apos;{architecture}&apos;, which this version of llama.cpp does not support; update Parley or choose another model.</source>
+        <translation>{file} 使用的模型架构“{architecture}”不受此版本 llama.cpp 支持；请更新 Parley，或选择其他模型。</translation>
+    </message>
+    <message>
+        <source>{file} is damaged ({detail}); download it again.</source>
+        <translation>{file} 已损坏（{detail}）；请重新下载。</translation>
+    </message>
+    <message>
+        <source>llama.cpp could not load {file} (no reason given); the file may be damaged or need a newer Parley, so try downloading it again.</source>
+        <translation>llama.cpp 无法加载 {file}（未给出原因）；该文件可能已损坏或需要更新版本的 Parley，请尝试重新下载。</translation>
+    </message>
+    <message>
+        <source>llama.cpp could not load {file} ({detail}); the file may be damaged or need a newer Parley, so try downloading it again.</source>
+        <translation>llama.cpp 无法加载 {file}（{detail}）；该文件可能已损坏或需要更新版本的 Parley，请尝试重新下载。</translation>
+    </message>
+    <message>
+        <source>The chat template inside {file} is broken ({problem}), so llama.cpp cannot use the file; choose another model file.</source>
+        <translation>{file} 内置的对话模板有错误（{problem}），llama.cpp 无法使用该文件；请选择其他模型文件。</translation>
+    </message>
+    <message>
+        <source>Several models are called {name}; give the path of the one to use.</source>
+        <translation>有多个模型名为 {name}；请提供要使用的那个模型的路径。</translation>
+    </message>
+    <message>
+        <source>There is no model called {name} in the library; list them with `parley models`, or give the path of a .gguf file.</source>
+        <translation>模型库中没有名为 {name} 的模型；可用 `parley models` 列出所有模型，或提供 .gguf 文件的路径。</translation>
+    </message>
+    <message>
+        <source>The bundled model ships with Parley and cannot be removed; choose another model to use instead.</source>
+        <translation>内置模型随 Parley 一起提供，无法移除；请改用其他模型。</translation>
+    </message>
+    <message>
+        <source>Cannot delete {path} ({reason}); check its permissions.</source>
+        <translation>无法删除 {path}（{reason}）；请检查它的权限。</translation>
+    </message>
+    <message>
+        <source>The models folder already has a file called {file}; rename one of them first.</source>
+        <translation>模型文件夹中已有名为 {file} 的文件；请先重命名其中一个。</translation>
+    </message>
+    <message>
+        <source>Cannot copy {file} into {folder} ({reason}); check the free space.</source>
+        <translation>无法将 {file} 复制到 {folder}（{reason}）；请检查可用空间。</translation>
+    </message>
+    <message>
+        <source>Cannot save the model library to {path} ({reason}); check the free space.</source>
+        <translation>无法将模型库保存到 {path}（{reason}）；请检查可用空间。</translation>
+    </message>
+    <message>
+        <source>one of {choices}</source>
+        <translation>{choices} 之一</translation>
+    </message>
+    <message>
+        <source>a text, or a JSON list of texts</source>
+        <translation>一段文本，或由文本组成的 JSON 列表</translation>
+    </message>
+    <message>
+        <source>any text</source>
+        <translation>任意文本</translation>
+    </message>
+    <message>
+        <source>a whole number from {minimum} to {maximum}</source>
+        <translation>{minimum} 到 {maximum} 之间的整数</translation>
+    </message>
+    <message>
+        <source>a number from {minimum} to {maximum}</source>
+        <translation>{minimum} 到 {maximum} 之间的数字</translation>
+    </message>
+    <message>
+        <source>The setting {name} cannot be {value}; use {accepts}.</source>
+        <translation>设置 {name} 不能为 {value}；可接受的值：{accepts}。</translation>
+    </message>
+    <message>
+        <source>A preset needs a name; check the preset file.</source>
+        <translation>预设需要名称；请检查预设文件。</translation>
+    </message>
+    <message>
+        <source>The preset {name} has no list of values; check the preset file.</source>
+        <translation>预设 {name} 没有值列表；请检查预设文件。</translation>
+    </message>
+    <message>
+        <source>The preset {name} is invalid: {problem}</source>
+        <translation>预设 {name} 无效：{problem}</translation>
+    </message>
+    <message>
+        <source>There is no preset called {name}.</source>
+        <translation>没有名为 {name} 的预设。</translation>
+    </message>
+    <message>
+        <source>A preset needs a name.</source>
+        <translation>预设需要名称。</translation>
+    </message>
+    <message>
+        <source>There is already a preset called {name}; choose another name.</source>
+        <translation>已有名为 {name} 的预设；请换一个名称。</translation>
+    </message>
+    <message>
+        <source>{file} could not be read as a preset file ({reason}).</source>
+        <translation>无法将 {file} 作为预设文件读取（{reason}）。</translation>
+    </message>
+    <message>
+        <source>{file} is not a Parley preset file.</source>
+        <translation>{file} 不是 Parley 预设文件。</translation>
+    </message>
+    <message>
+        <source>{name} is a built-in preset and cannot be changed; save your own under another name.</source>
+        <translation>{name} 是内置预设，无法更改；请以其他名称保存你自己的预设。</translation>
+    </message>
+    <message>
+        <source>the file does not hold a list of presets</source>
+        <translation>该文件中没有预设列表</translation>
+    </message>
+    <message>
+        <source>There is no setting called {name}; known settings: {known}.</source>
+        <translation>没有名为 {name} 的设置；已知的设置有：{known}。</translation>
+    </message>
+    <message>
+        <source>Expected NAME=VALUE, got {text}.</source>
+        <translation>应为 NAME=VALUE 的形式，实际为 {text}。</translation>
+    </message>
+    <message>
+        <source>Cannot open the conversation database {path} ({reason}); check that the folder is writable.</source>
+        <translation>无法打开对话数据库 {path}（{reason}）；请检查该文件夹是否可写。</translation>
+    </message>
+    <message>
+        <source>The conversation database {path} is damaged ({reason}).</source>
+        <translation>对话数据库 {path} 已损坏（{reason}）。</translation>
+    </message>
+    <message>
+        <source>Cannot open the conversation database {path} ({reason}); check that the folder is writable and the disk is not full.</source>
+        <translation>无法打开对话数据库 {path}（{reason}）；请检查该文件夹是否可写，以及磁盘是否已满。</translation>
+    </message>
+    <message>
+        <source>The conversation database {path} was written by a newer version of Parley (schema {schema}, this version knows {known}); update Parley. The file was left untouched.</source>
+        <translation>对话数据库 {path} 由更新版本的 Parley 写入（架构版本 {schema}，此版本只支持到 {known}）；请更新 Parley。该文件未被改动。</translation>
+    </message>
+    <message>
+        <source>Upgrading {path} to schema {schema} would break {count} links between rows; nothing was changed.</source>
+        <translation>将 {path} 升级到架构版本 {schema} 会破坏 {count} 处行间关联；未做任何更改。</translation>
+    </message>
+    <message>
+        <source>Only a reply that was stopped or cut short can be continued.</source>
+        <translation>只有被停止或被截断的回复才能继续。</translation>
+    </message>
+    <message>
+        <source>No model is loaded; choose a model and try again.</source>
+        <translation>尚未加载模型；请选择一个模型后重试。</translation>
+    </message>
+    <message>
+        <source>llama.cpp failed while generating ({problem}); try again, or lower the context length.</source>
+        <translation>llama.cpp 在生成时出错（{problem}）；请重试，或降低上下文长度。</translation>
+    </message>
+    <message>
+        <source>Loading {file} was cancelled.</source>
+        <translation>已取消加载 {file}。</translation>
+    </message>
+    <message>
+        <source>The model&apos;s chat template failed on this conversation ({problem}); choose another chat template in Settings.</source>
+        <translation>模型的对话模板无法处理此对话（{problem}）；请在设置中选择其他对话模板。</translation>
+    </message>
+    <message>
+        <source>The chosen chat template failed on this conversation ({problem}); choose another chat template in Settings.</source>
+        <translation>所选的对话模板无法处理此对话（{problem}）；请在设置中选择其他对话模板。</translation>
+    </message>
+    <message>
+        <source>The chat template inside the model file is broken ({problem}); choose another chat template in Settings.</source>
+        <translation>模型文件内置的对话模板有错误（{problem}）；请在设置中选择其他对话模板。</translation>
+    </message>
+    <message>
+        <source>The chat template chosen in Settings is broken ({problem}); choose another chat template in Settings.</source>
+        <translation>设置中选择的对话模板有错误（{problem}）；请在设置中选择其他对话模板。</translation>
+    </message>
+    <message>
+        <source>No model is loaded; wait for it to load, or choose another model.</source>
+        <translation>尚未加载模型；请等待它加载完成，或选择其他模型。</translation>
+    </message>
+    <message>
+        <source>Cannot create Parley&apos;s folders under {folder} ({reason}); choose another folder with --data-dir.</source>
+        <translation>无法在 {folder} 下创建 Parley 的文件夹（{reason}）；请用 --data-dir 选择其他文件夹。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Settings</source>

@@ -52,7 +52,7 @@ def test_a_new_chat_keeps_its_draft_until_it_is_saved(scopes) -> None:
 def test_invalid_values_change_nothing_and_stale_overrides_are_reported(scopes) -> None:
     conversation = scopes._store.create_conversation("a", {"top_p": 7, "temperature": 0.2})
     problems = scopes.open(conversation)
-    assert len(problems) == 1 and "top_p" in problems[0]
+    assert len(problems) == 1 and "top_p" in str(problems[0])
     assert scopes.effective()["temperature"] == 0.2
     with pytest.raises(SettingError, match="from 0 to 1"):
         scopes.set_values(Scope.CONVERSATION, {"min_p": 0.5, "top_p": 7})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import string
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -171,3 +172,38 @@ def test_chinese_in_the_composer_and_in_search(open_session, qtbot) -> None:
     assert search.results.count() >= 1
     assert "天气" in search.results.item(0).text() or search.results.itemWidget(search.results.item(0))
     search.hide()
+
+
+def test_an_error_from_core_reaches_the_chinese_window_in_chinese(chinese, open_session, qtbot) -> None:
+    """A message too long for the context window: core's ContextOverflowError, raised in the
+    engine's worker thread, arrives in the window translated (the log keeps the English)."""
+    session = open_session()
+    session.window.composer.setPlainText("词 " * 10_000)  # far beyond the fake model's 4096 tokens
+    qtbot.keyClick(session.window.composer, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: session.window.error_banner.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: not session.controller.busy, timeout=10_000)
+    shown = session.window.error_banner.text()
+    assert shown.startswith("消息太长，超出了模型的上下文窗口（") and "在设置中提高上下文长度" in shown, shown
+    assert not _english(iter([("error banner", shown)])), shown
+    reply = session.profile.store.messages(session.controller.current_conversation_id)[-1]
+    assert reply.error == shown  # the failed reply says the same
+
+
+def test_every_translation_keeps_the_placeholders_of_its_source() -> None:
+    """A translation with a misspelt or missing {field} could not be filled in."""
+    def fields(text: str) -> list[str]:
+        return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+
+    wrong = []
+    for message in ET.parse(SOURCE).getroot().iter("message"):
+        source = message.findtext("source") or ""
+        translation = message.find("translation")
+        assert translation is not None
+        for text in [f.text or "" for f in translation.findall("numerusform")] or [translation.text or ""]:
+            try:
+                same = fields(source) == fields(text)
+            except ValueError:  # not a format template (shown as it is): the text must match
+                same = ("{" in source) == ("{" in text)
+            if not same:
+                wrong.append(f"{source!r} -> {text!r}")
+    assert not wrong, "\n".join(wrong)
