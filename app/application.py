@@ -79,7 +79,7 @@ def start_session(paths: AppPaths, model: str | Path | None = None,
     controller.settingsChanged.connect(lambda: _use_appearance(scopes.defaults, language=False))
     window.restore_state()
     for warning in profile.warnings:
-        window.show_error(warning)
+        window.show_error(warning.shown(translate))
     try:
         controller.start_model(profile.models.find(model) if isinstance(model, str) else model)
     except ParleyError as exc:
@@ -109,7 +109,8 @@ def run_gui(paths: AppPaths, model: str | None = None) -> int:
     try:
         session = start_session(paths, model)
     except ParleyError as exc:
-        dialogs.show_error(None, f"{APP_NAME} cannot start", exc.shown(translate))
+        dialogs.show_error(None, translate("Application", "{app} cannot start").format(app=APP_NAME),
+                           exc.shown(translate))
         return 1
     _report_unexpected_errors(session.window)
     session.window.show()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.core.errors import ParleyError
+from app.core.errors import ParleyError, Phrase
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.load_marker import LoadMarker
 from app.core.model_library import ModelLibrary
@@ -27,7 +27,7 @@ class Profile:
     presets: PresetLibrary
     store: Store
     models: ModelLibrary
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Phrase] = field(default_factory=list)  # str() is English; the GUI translates
 
     @property
     def load_marker(self) -> LoadMarker:
@@ -52,7 +52,7 @@ def open_profile(paths: AppPaths) -> Profile:
             "Errors", "Cannot create Parley's folders under {folder} ({reason}); choose another "
                       "folder with --data-dir."), folder=paths.data_dir, reason=exc.strerror) from exc
     configure_logging(paths.log_file)
-    warnings: list[str] = []
+    warnings: list[Phrase] = []
     settings, settings_warning = load_settings(paths.settings_file)
     presets, presets_warning = PresetLibrary.open(paths.presets_file)
     models = ModelLibrary(paths.models_dir, paths.model_library_file)

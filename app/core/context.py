@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from app.core.errors import ParleyError
+from app.core.errors import ParleyError, Phrase
 from app.core.generation import ChatMessage, ContextUsage
 from app.core.i18n import QT_TRANSLATE_NOOP
 
@@ -46,12 +46,14 @@ class ContextFit:
         return tuple(m.message_id for m in self.dropped if m.message_id is not None)
 
 
-def overflow_message(usage: ContextUsage | None) -> str:
+def overflow_message(usage: ContextUsage | None) -> Phrase:
     """The sentence for a reply not sent because the history outgrew the window (policy: ask)."""
-    size = (f" ({usage.full_tokens:,} tokens; {usage.budget:,} fit with room for the reply)"
-            if usage else "")
-    return (f"Not sent: this conversation no longer fits in the context window{size}; let Parley "
-            "drop the oldest messages, start a new chat, or raise the context length in Settings.")
+    size = Phrase(QT_TRANSLATE_NOOP("Errors", " ({tokens} tokens; {fit} fit with room for the reply)"),
+                  tokens=f"{usage.full_tokens:,}", fit=f"{usage.budget:,}") if usage else ""
+    return Phrase(QT_TRANSLATE_NOOP(
+        "Errors", "Not sent: this conversation no longer fits in the context window{size}; let "
+                  "Parley drop the oldest messages, start a new chat, or raise the context length "
+                  "in Settings."), size=size)
 
 
 def reply_reserve(n_ctx: int, max_tokens: int) -> int:

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 from app import __version__
 from app.core.atomic import write_atomically
-from app.core.errors import ParleyError, Phrase
+from app.core.errors import Joined, ParleyError, Phrase
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.units import size_text
 
@@ -342,8 +342,7 @@ def _check_cancel(cancel: threading.Event | None, source: DownloadSource) -> Non
 
 def _stopped_early(source: DownloadSource, done: int, total: int | None,
                    error: Exception | None) -> DownloadError:
-    where = (Phrase(QT_TRANSLATE_NOOP("Errors", "{done} of {total}"), done=size_text(done),
-                    total=size_text(total)) if total else size_text(done))
+    where = _done_of(done, total) if total else size_text(done)
     if error:
         return DownloadError(QT_TRANSLATE_NOOP(
             "Errors", "The download of {file} stopped early at {where} ({reason}); start it again to "
@@ -434,17 +433,24 @@ def discard_partial(part: PartialDownload) -> None:
     part.part_path.with_name(part.part_path.name + ".json").unlink(missing_ok=True)
 
 
-def format_progress(p: DownloadProgress) -> str:
+def format_progress(p: DownloadProgress) -> Phrase:
     """"12.5 MB of 80.0 MB · 3.1 MB/s · 22 s left", leaving out what is unknown."""
-    parts = [size_text(p.done) if p.total is None else f"{size_text(p.done)} of {size_text(p.total)}"]
+    parts: list[object] = [size_text(p.done) if p.total is None else _done_of(p.done, p.total)]
     if p.bytes_per_s:
         parts.append(f"{size_text(p.bytes_per_s)}/s")
     if p.eta_s is not None:
         seconds = round(p.eta_s)
         if seconds < 60:
-            parts.append(f"{seconds} s left")
+            parts.append(Phrase(QT_TRANSLATE_NOOP("Errors", "{seconds} s left"), seconds=seconds))
         elif seconds < 3600:
-            parts.append(f"{seconds // 60} min left")
+            parts.append(Phrase(QT_TRANSLATE_NOOP("Errors", "{minutes} min left"), minutes=seconds // 60))
         else:
-            parts.append(f"{seconds // 3600} h {seconds % 3600 // 60} min left")
-    return " · ".join(parts)
+            parts.append(Phrase(QT_TRANSLATE_NOOP("Errors", "{hours} h {minutes} min left"),
+                                hours=seconds // 3600, minutes=seconds % 3600 // 60))
+    return Joined(" · ", parts)
+
+
+def _done_of(done: int, total: int) -> Phrase:
+    """"12.5 MB of 80.0 MB"."""
+    return Phrase(QT_TRANSLATE_NOOP("Errors", "{done} of {total}"), done=size_text(done),
+                  total=size_text(total))

@@ -14,11 +14,15 @@ The sentence is translatable without Qt here: it is raised as an English templat
 ``error.shown(QCoreApplication.translate)``, the template translated and then filled in. A
 value may itself be a ``Phrase`` (a piece of the sentence chosen at run time, with its own
 template) or a ``ParleyError``; they are translated the same way.
+
+Other user-facing text built in core (notes, warnings, the facts about a model) is a ``Phrase``
+in the same way, or a ``Joined`` list of them, so core stays free of Qt while the GUI shows it
+translated and the command line prints ``str()``, the English.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from app.core.i18n import QT_TRANSLATE_NOOP
 
@@ -31,8 +35,7 @@ def _filled(template: str, values: Mapping[str, object], translate: Translate | 
     """``template`` (translated when ``translate`` is given) with ``values`` put in."""
     if translate is None:
         return template.format(**values) if values else template
-    shown = {name: value.shown(translate) if isinstance(value, Phrase | ParleyError) else value
-             for name, value in values.items()}
+    shown = {name: _piece(value, translate) for name, value in values.items()}
     translated = translate(ERRORS_CONTEXT, template)
     if not values:
         return translated
@@ -42,9 +45,15 @@ def _filled(template: str, values: Mapping[str, object], translate: Translate | 
         return template.format(**shown)
 
 
+def _piece(value: object, translate: Translate | None) -> object:
+    """A value as it is put into a sentence: phrases and errors translated, the rest as it is."""
+    return value.shown(translate) if isinstance(value, Phrase | ParleyError) else value
+
+
 class Phrase:
-    """A translatable piece of an error sentence, chosen at run time: a template marked with
-    ``QT_TRANSLATE_NOOP("Errors", ...)`` and its named values. ``str()`` gives the English."""
+    """A translatable piece of user-facing text built at run time (a piece of an error sentence,
+    a note, a warning, a line of facts): a template marked with ``QT_TRANSLATE_NOOP("Errors",
+    ...)`` and its named values. ``str()`` gives the English."""
 
     def __init__(self, template: str, /, **values: object) -> None:
         self.template = template
@@ -59,6 +68,23 @@ class Phrase:
 
     def __repr__(self) -> str:
         return f"Phrase({self.template!r}, **{self.values!r})"
+
+
+class Joined(Phrase):
+    """Phrases (or plain values) shown one after another with ``separator`` between them, each
+    translated on its own: "Name: x · License: y", or a note followed by a warning."""
+
+    def __init__(self, separator: str, parts: Iterable[object]) -> None:
+        super().__init__("")
+        self.separator = separator
+        self.parts = tuple(parts)
+
+    def shown(self, translate: Translate | None = None) -> str:
+        """The parts, each translated by ``translate`` when given, joined by the separator."""
+        return self.separator.join(str(_piece(part, translate)) for part in self.parts)
+
+    def __repr__(self) -> str:
+        return f"Joined({self.separator!r}, {self.parts!r})"
 
 
 class ParleyError(Exception):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.chat_templates import MODEL_TEMPLATE, TemplateChoice
+from app.core.errors import Phrase
 from app.core.offload import placement_text
 from app.core.settings import Settings
 
@@ -133,11 +134,11 @@ class ModelInfo:
     n_ctx: int
     gpu_layers: int            # layers llama.cpp really put on the GPU
     gpu_supported: bool
-    note: str | None = None    # e.g. why GPU offload was not used
+    note: Phrase | None = None  # e.g. why GPU offload was not used
     total_layers: int | None = None
     identity: str = ""         # the model file's identity (size and content digest)
 
     @property
-    def placement(self) -> str:
+    def placement(self) -> Phrase:
         """Where the model runs: "CPU" or "GPU 33/33 layers"."""
         return placement_text(self.gpu_layers, self.total_layers)

@@ -57,6 +57,8 @@ FILE_TYPES: dict[int, str] = {
     36: "TQ1_0", 37: "TQ2_0", 38: "MXFP4_MOE", 39: "NVFP4", 40: "Q1_0", 41: "Q2_0",
 }
 
+UNKNOWN_QUANTIZATION = "unknown"  # a file that names no type and holds no tensors
+
 STRING, ARRAY, UINT32 = 8, 9, 4
 VALUE_TYPE_NAMES = {0: "uint8", 1: "int8", 2: "uint16", 3: "int16", 4: "uint32", 5: "int32", 6: "float32",
                     7: "bool", 8: "string", 9: "array", 10: "uint64", 11: "int64", 12: "float64"}
@@ -144,7 +146,7 @@ class GgufHeader:
             return named
         if self.tensor_type_bytes:
             return max(self.tensor_type_bytes.items(), key=lambda item: item[1])[0]
-        return "unknown"
+        return UNKNOWN_QUANTIZATION
 
     @property
     def has_chat_template(self) -> bool:

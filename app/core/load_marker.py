@@ -16,8 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.core.atomic import write_atomically
+from app.core.errors import Phrase
+from app.core.i18n import QT_TRANSLATE_NOOP
 
 log = logging.getLogger(__name__)
+
+UNKNOWN_MODEL = Path("an unknown model")  # a marker torn by the crash still means one
 
 
 class LoadMarker:
@@ -45,12 +49,15 @@ class LoadMarker:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError):
-            return Path("an unknown model")  # a marker torn by the crash still means one
-        return Path(model) if isinstance(model, str) else Path("an unknown model")
+            return UNKNOWN_MODEL
+        return Path(model) if isinstance(model, str) else UNKNOWN_MODEL
 
     @staticmethod
-    def crash_message(model: Path) -> str:
+    def crash_message(model: Path) -> Phrase:
         """What to tell the user at start-up when ``model`` was loading as the app died."""
-        return (f"Parley closed unexpectedly while loading {model.name} last time, so it was "
-                "not loaded now; choose it again in the model list to retry, or pick another "
-                "model.")
+        name = (Phrase(QT_TRANSLATE_NOOP("Errors", "an unknown model")) if model == UNKNOWN_MODEL
+                else model.name)
+        return Phrase(QT_TRANSLATE_NOOP(
+            "Errors", "Parley closed unexpectedly while loading {model} last time, so it was not "
+                      "loaded now; choose it again in the model list to retry, or pick another "
+                      "model."), model=name)

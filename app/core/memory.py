@@ -14,7 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.errors import Phrase
 from app.core.gguf_header import GgufHeader
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.units import size_text
 
 KV_BYTES_PER_VALUE = 2          # f16 keys and values, llama.cpp's default cache type
@@ -73,17 +75,21 @@ def _vocabulary_size(header: GgufHeader) -> int:
 
 
 def fit_warning(file_name: str, estimate: MemoryEstimate, free_ram: int | None,
-                free_vram: int = 0) -> str | None:
+                free_vram: int = 0) -> Phrase | None:
     """A plain sentence when the model will not fit in free RAM plus free video memory."""
     if free_ram is None:
         return None
     free = free_ram + free_vram
     if estimate.total_bytes <= free:
         return None
-    where = "memory" if not free_vram else "memory (RAM and GPU together)"
-    return (f"{file_name} needs about {size_text(estimate.total_bytes)} at a context of "
-            f"{estimate.n_ctx:,} tokens, but only {size_text(free)} of {where} is free, so it "
-            "will not fit; choose a smaller model or quantization, or lower the context length.")
+    where = (Phrase(QT_TRANSLATE_NOOP("Errors", "memory")) if not free_vram
+             else Phrase(QT_TRANSLATE_NOOP("Errors", "memory (RAM and GPU together)")))
+    return Phrase(QT_TRANSLATE_NOOP(
+        "Errors", "{file} needs about {needed} at a context of {tokens} tokens, but only {free} of "
+                  "{where} is free, so it will not fit; choose a smaller model or quantization, or "
+                  "lower the context length."),
+        file=file_name, needed=size_text(estimate.total_bytes), tokens=f"{estimate.n_ctx:,}",
+        free=size_text(free), where=where)
 
 
 def available_ram() -> int | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.bundled_model import bundled_model_path
-from app.core.errors import ParleyError
+from app.core.errors import ParleyError, Phrase
 from app.core.gguf_header import read_header
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.json_file import read_document, write_document
@@ -65,7 +65,8 @@ class ModelLibrary:
         self._index_file = index_file
         self._bundled = bundled
         self._bundled_path: Path | None = None
-        document = read_document(index_file, KIND, VERSION, "model library")
+        document = read_document(index_file, KIND, VERSION,
+                                 Phrase(QT_TRANSLATE_NOOP("Errors", "model library")))
         self.warning = document.warning
         data = document.data if isinstance(document.data, dict) else {}
         self._linked = _paths(data.get("linked"))

@@ -5,7 +5,8 @@ The "GPU layers" setting is Auto (-1), 0 (CPU only) or a number. Auto fits as ma
 the free video memory holds, after a safety margin. If llama.cpp fails to load with some
 layers on the GPU, the load is retried with half as many, then on the CPU, and the user is
 told exactly what happened ("Loaded on CPU: the GPU ran out of memory at 33 layers").
-Plain logic, no llama.cpp: the engine supplies the devices and the attempts.
+Plain logic, no llama.cpp: the engine supplies the devices and the attempts. What the user is
+told is a ``Phrase``: English as ``str()``, translated where the GUI shows it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from app.core.errors import Joined, Phrase
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.load_errors import LoadFailure, ModelLoadError
 from app.core.memory import MemoryEstimate
 from app.core.units import size_text
@@ -52,15 +55,19 @@ class OffloadSupport:
         """Free video memory over every GPU."""
         return sum(device.free_bytes for device in self.devices)
 
-    def describe(self) -> str:
+    def describe(self) -> Phrase:
         """One line for the About box and ``parley models``: the build and its GPUs."""
         if not self.supported:
-            return "This llama.cpp build runs on the CPU only (no GPU support compiled in)."
+            return Phrase(QT_TRANSLATE_NOOP(
+                "Errors", "This llama.cpp build runs on the CPU only (no GPU support compiled in)."))
         if not self.devices:
-            return "This llama.cpp build supports GPUs, but it sees none."
-        return "GPUs: " + "; ".join(
-            f"{d.description or d.name} ({size_text(d.free_bytes)} of {size_text(d.total_bytes)} free)"
-            for d in self.devices)
+            return Phrase(QT_TRANSLATE_NOOP(
+                "Errors", "This llama.cpp build supports GPUs, but it sees none."))
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "GPUs: {devices}"), devices=Joined("; ", (
+            Phrase(QT_TRANSLATE_NOOP("Errors", "{name} ({free} of {total} free)"),
+                   name=d.description or d.name, free=size_text(d.free_bytes),
+                   total=size_text(d.total_bytes))
+            for d in self.devices)))
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ class LayerPlan:
 
     layers: int
     total: int | None
-    note: str | None = None
+    note: Phrase | None = None
 
 
 def plan_gpu_layers(setting: int, support: OffloadSupport, estimate: MemoryEstimate | None,
@@ -79,19 +86,23 @@ def plan_gpu_layers(setting: int, support: OffloadSupport, estimate: MemoryEstim
     if setting == 0:
         return LayerPlan(0, total)
     if not support.usable:
-        note = None if setting == AUTO else (
-            "The model runs on the CPU because this llama.cpp build cannot use a GPU; "
-            "install a GPU build as the README explains." if not support.supported else
-            "The model runs on the CPU because llama.cpp sees no GPU; check the GPU driver.")
-        return LayerPlan(0, total, note)
+        if setting == AUTO:
+            return LayerPlan(0, total)
+        if not support.supported:
+            return LayerPlan(0, total, Phrase(QT_TRANSLATE_NOOP(
+                "Errors", "The model runs on the CPU because this llama.cpp build cannot use a GPU; "
+                          "install a GPU build as the README explains.")))
+        return LayerPlan(0, total, Phrase(QT_TRANSLATE_NOOP(
+            "Errors", "The model runs on the CPU because llama.cpp sees no GPU; check the GPU driver.")))
     if setting != AUTO:
         return LayerPlan(min(setting, total) if total else setting, total)
     if estimate is None or not total:
         return LayerPlan(AUTO, total)  # nothing to measure with: let llama.cpp try them all
     budget = support.free_bytes - max(MARGIN_BYTES, int(support.free_bytes * MARGIN_FRACTION))
     fitting = max(0, min(total, int((budget - estimate.compute_bytes) // estimate.bytes_per_layer)))
-    note = None if fitting else (
-        f"The model runs on the CPU because the GPU has only {size_text(support.free_bytes)} free.")
+    note = None if fitting else Phrase(QT_TRANSLATE_NOOP(
+        "Errors", "The model runs on the CPU because the GPU has only {free} free."),
+        free=size_text(support.free_bytes))
     return LayerPlan(fitting, total, note)
 
 
@@ -103,7 +114,8 @@ def fewer_layers(layers: int, total: int | None) -> list[int]:
     return [first // 2, 0]
 
 
-def load_with_fallback(attempt: Callable[[int], T], plan: LayerPlan) -> tuple[T, int, str | None]:
+def load_with_fallback(attempt: Callable[[int], T], plan: LayerPlan,
+                       ) -> tuple[T, int, Phrase | None]:
     """Call ``attempt(layers)`` with the plan's layers, then fewer after a GPU failure.
 
     Returns the result, the layers it loaded with, and a note for the user when it fell back.
@@ -127,18 +139,25 @@ def load_with_fallback(attempt: Callable[[int], T], plan: LayerPlan) -> tuple[T,
     raise error
 
 
-def fallback_note(layers: int, failed_at: int, total: int | None, error: ModelLoadError) -> str:
+def fallback_note(layers: int, failed_at: int, total: int | None, error: ModelLoadError) -> Phrase:
     """ "Loaded on CPU: the GPU ran out of memory at 33 layers", and the like."""
-    asked = "all layers" if failed_at in (AUTO, total) else f"{failed_at} layers"
-    why = ("the GPU ran out of memory" if error.kind is LoadFailure.MEMORY
-           else f"loading on the GPU failed ({error})")
-    where = "on CPU" if layers == 0 else f"with {layers} layers on the GPU"
-    return f"Loaded {where}: {why} at {asked}."
+    asked = (Phrase(QT_TRANSLATE_NOOP("Errors", "all layers")) if failed_at in (AUTO, total)
+             else Phrase(QT_TRANSLATE_NOOP("Errors", "{layers} layers"), layers=failed_at))
+    why = (Phrase(QT_TRANSLATE_NOOP("Errors", "the GPU ran out of memory"))
+           if error.kind is LoadFailure.MEMORY
+           else Phrase(QT_TRANSLATE_NOOP("Errors", "loading on the GPU failed ({error})"), error=error))
+    where = (Phrase(QT_TRANSLATE_NOOP("Errors", "on CPU")) if layers == 0
+             else Phrase(QT_TRANSLATE_NOOP("Errors", "with {layers} layers on the GPU"), layers=layers))
+    return Phrase(QT_TRANSLATE_NOOP("Errors", "Loaded {where}: {why} at {asked}."),
+                  where=where, why=why, asked=asked)
 
 
-def placement_text(gpu_layers: int, total: int | None) -> str:
+def placement_text(gpu_layers: int, total: int | None) -> Phrase:
     """Where the model runs, for the status bar: "CPU" or "GPU 33/33 layers"."""
     if gpu_layers <= 0:
-        return "CPU"
-    return f"GPU {gpu_layers}/{total} layers" if total else f"GPU {gpu_layers} layers"
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "CPU"))
+    if total:
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "GPU {layers}/{total} layers"),
+                      layers=gpu_layers, total=total)
+    return Phrase(QT_TRANSLATE_NOOP("Errors", "GPU {layers} layers"), layers=gpu_layers)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.errors import Phrase
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.json_file import read_document, set_aside, write_document
 from app.core.settings import Settings, json_values, validate_values
@@ -21,6 +22,7 @@ from app.core.settings_schema import SettingError, defaults
 
 FILE_KIND = "parley-presets"
 FILE_VERSION = 1
+WHAT = Phrase(QT_TRANSLATE_NOOP("Errors", "presets"))  # names the file in warnings
 
 
 @dataclass(frozen=True)
@@ -114,16 +116,17 @@ class PresetLibrary:
     user_presets: list[Preset] = field(default_factory=list)
 
     @classmethod
-    def open(cls, path: Path) -> tuple[PresetLibrary, str | None]:
+    def open(cls, path: Path) -> tuple[PresetLibrary, Phrase | None]:
         """Load the user's presets; a damaged file is kept aside and reported."""
-        document = read_document(path, FILE_KIND, FILE_VERSION, "presets")
+        document = read_document(path, FILE_KIND, FILE_VERSION, WHAT)
         library = cls(path)
         if document.data is None:
             return library, document.warning
         try:
             library.user_presets = _parse_all(document.data)
         except SettingError as exc:
-            return library, set_aside(path, "presets", f"a preset is invalid ({exc})").warning
+            return library, set_aside(path, WHAT, Phrase(QT_TRANSLATE_NOOP(
+                "Errors", "a preset is invalid ({problem})"), problem=exc)).warning
         return library, None
 
     def all(self) -> list[Preset]:

@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from app.core.atomic import move_aside
+from app.core.errors import Joined, Phrase
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.json_file import read_document, set_aside, write_document
 from app.core.option import Applies, Group
 from app.core.settings_schema import OPTIONS, SettingError, defaults, option
 
 FILE_KIND = "parley-settings"
 FILE_VERSION = 1
+WHAT = Phrase(QT_TRANSLATE_NOOP("Errors", "settings"))  # names the file in warnings
 
 
 class Settings:
@@ -82,28 +85,31 @@ def validate_values(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Settin
     return good, problems
 
 
-def load_settings(path: Path) -> tuple[Settings, str | None]:
+def load_settings(path: Path) -> tuple[Settings, Phrase | None]:
     """Read settings from ``path``; return them and a warning sentence, if something was wrong.
 
     A missing file gives the defaults silently. An unreadable file is moved aside and the
     defaults are used. Single invalid values fall back to their defaults; they are named in
     the warning, and the file is kept as a backup so the next save does not overwrite it.
     """
-    document = read_document(path, FILE_KIND, FILE_VERSION, "settings")
+    document = read_document(path, FILE_KIND, FILE_VERSION, WHAT)
     if document.data is None:
         return Settings(), document.warning
     if not isinstance(document.data, dict):
-        return Settings(), set_aside(path, "settings", "it does not hold a settings object").warning
+        return Settings(), set_aside(path, WHAT, Phrase(QT_TRANSLATE_NOOP(
+            "Errors", "it does not hold a settings object"))).warning
     good, problems = validate_values(document.data)
     if not problems:
         return Settings(good), None
     try:
-        kept = f"the old file was kept as {move_aside(path, 'invalid')}"
+        kept = Phrase(QT_TRANSLATE_NOOP("Errors", "the old file was kept as {path}"),
+                      path=move_aside(path, "invalid"))
         save_settings(path, Settings(good))  # the valid values survive the next start
     except OSError:
-        kept = f"fix {path} by hand"
-    return Settings(good), (f"Invalid settings were replaced by their defaults and {kept}: "
-                            + " ".join(map(str, problems)))
+        kept = Phrase(QT_TRANSLATE_NOOP("Errors", "fix {path} by hand"), path=path)
+    return Settings(good), Phrase(QT_TRANSLATE_NOOP(
+        "Errors", "Invalid settings were replaced by their defaults and {kept}: {problems}"),
+        kept=kept, problems=Joined(" ", problems))
 
 
 def save_settings(path: Path, settings: Settings) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.atomic import move_aside
-from app.core.errors import StoreError
+from app.core.errors import Phrase, StoreError
 from app.core.generation import ReplyTokens
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.migrations import MIGRATIONS
@@ -460,7 +460,7 @@ class Store:
                          (when, conversation_id))
 
 
-def open_store(path: Path) -> tuple[Store, str | None]:
+def open_store(path: Path) -> tuple[Store, Phrase | None]:
     """Open the store at ``path``; a damaged file is moved aside (kept) and a fresh one started.
 
     Returns the store and, when something was moved aside, the sentence to show the user.
@@ -475,10 +475,9 @@ def open_store(path: Path) -> tuple[Store, str | None]:
             companion = path.with_name(path.name + suffix)
             if companion.exists():
                 move_aside(companion, "damaged")
-        return Store(path), (
-            f"The conversation database was damaged, so Parley started a new one; "
-            f"the old file was kept as {kept}."
-        )
+        return Store(path), Phrase(QT_TRANSLATE_NOOP(
+            "Errors", "The conversation database was damaged, so Parley started a new one; the old "
+                      "file was kept as {kept}."), kept=kept)
 
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.core.chat_templates import choose_template
 from app.core.context import overflow_message
-from app.core.errors import ParleyError
+from app.core.errors import ParleyError, Translate
 from app.core.generation import (
     ChatMessage,
     FinishReason,
@@ -173,11 +173,13 @@ class ReplyRecorder:
             self._saved_length = len(self._text)
         self._last_save = self._clock()
 
-    def finish(self, result: GenerationResult) -> Message:
+    def finish(self, result: GenerationResult, translate: Translate | None = None) -> Message:
         """Write the final text, status and statistics of a reply that ended normally or was
-        stopped; one not sent because the history did not fit is recorded as failed."""
+        stopped; one not sent because the history did not fit is recorded as failed, with the
+        reason in the language it is shown in (translated by ``translate`` when given, as the
+        GUI records its other failure reasons; English otherwise)."""
         if result.finish_reason is FinishReason.CONTEXT_FULL:
-            return self.fail(overflow_message(result.context))
+            return self.fail(overflow_message(result.context).shown(translate))
         status = {FinishReason.CANCELLED: MessageStatus.STOPPED,
                   FinishReason.LENGTH: MessageStatus.INCOMPLETE}.get(result.finish_reason,
                                                                      MessageStatus.COMPLETE)

@@ -25,6 +25,7 @@ import llama_cpp
 import llama_cpp.llama_cpp as llama_native
 
 from app.core.chat_templates import sandbox
+from app.core.errors import Joined
 from app.core.generation import LoadRequest, ModelInfo
 from app.core.gguf_header import GgufHeader, check_model_file
 from app.core.i18n import QT_TRANSLATE_NOOP
@@ -71,7 +72,7 @@ def open_model(request: LoadRequest, params: dict[str, Any], on_progress: Progre
     on_gpu = _offloaded(asked, plan.total, support)
     notes = [text for text in (note, warning) if text]
     info = ModelInfo(str(path), path.name, llama.n_ctx(), on_gpu, support.supported,
-                     " ".join(notes) or None, plan.total)
+                     Joined(" ", notes) if notes else None, plan.total)
     return OpenedModel(llama, info)
 
 

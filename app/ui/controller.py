@@ -490,7 +490,7 @@ class ChatController(QObject):
             reply.turn.request.overflow = OverflowPolicy.DROP_OLDEST
             self.replies.start(reply)
             return
-        message = reply.recorder.finish(result)  # failed, saying why
+        message = reply.recorder.finish(result, translate)  # failed, saying why
         self.messageUpdated.emit(message)
         self._idle()
 

@@ -126,7 +126,7 @@ class DownloadPanel(QGroupBox):
         """List the downloads that can be resumed."""
         self.unfinished.clear()
         for part in partial_downloads(self._manager.library.models_dir):
-            size = format_progress(DownloadProgress(part.done, part.total, None, None))
+            size = format_progress(DownloadProgress(part.done, part.total, None, None)).shown(translate)
             self.unfinished.addItem(translate("DownloadPanel", "{file} ({size})")
                                     .format(file=part.source.file_name, size=size))
         has_parts = self.unfinished.count() > 0
@@ -153,7 +153,7 @@ class DownloadPanel(QGroupBox):
     def _on_progress(self, progress: DownloadProgress) -> None:
         if progress.total:
             self.progress.setValue(int(1000 * progress.done / progress.total))
-        self.status.setText(format_progress(progress))
+        self.status.setText(format_progress(progress).shown(translate))
 
     def _on_finished(self, path: object) -> None:
         self.status.setText(translate("DownloadPanel", "Downloaded {file}; it is in the list above.")

@@ -11,7 +11,9 @@ Convention (so ``pyside6-lupdate`` finds every string with the context it is loo
   translates them where they are shown.
 - Errors (``app.core.errors.ParleyError``) are raised with a template marked in the context
   "Errors" plus named values; ``str(exc)`` stays English (command line, log) and the GUI shows
-  ``exc.shown(translate)`` or ``user_message(exc, translate)``.
+  ``exc.shown(translate)`` or ``user_message(exc, translate)``. Other sentences core builds for
+  the GUI (load notes, start-up warnings, a model's facts, download progress) are
+  ``app.core.errors.Phrase`` objects in the same context, shown with ``phrase.shown(translate)``.
 
 The translations live in ``resources/i18n/parley_<locale>.ts`` (source) and ``.qm`` (compiled),
 built by ``make translations``.

@@ -92,7 +92,7 @@ class ModelLoader(QObject):
             self._requested = wanted
             self.model_name = wanted[0].name
             self.statusChanged.emit(translate("ModelLoader", "No model loaded"))
-            self.problem.emit(LoadMarker.crash_message(crashed))
+            self.problem.emit(LoadMarker.crash_message(crashed).shown(translate))
             return
         self._request(wanted)
 
@@ -164,10 +164,10 @@ class ModelLoader(QObject):
         self.model_name = info.name
         self.loadingChanged.emit(False)
         self.statusChanged.emit(translate("ModelLoader", "{model} · {placement} · context {tokens}").format(
-            model=info.name, placement=info.placement, tokens=f"{info.n_ctx:,}"))
+            model=info.name, placement=info.placement.shown(translate), tokens=f"{info.n_ctx:,}"))
         self.loaded.emit(info)
         if info.note:
-            self.problem.emit(info.note)
+            self.problem.emit(info.note.shown(translate))
         self.probe()  # free video memory changed
 
     def _on_failed(self, request: LoadRequest, reason: str) -> None:

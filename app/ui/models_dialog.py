@@ -201,10 +201,10 @@ class ModelsDialog(TakesModelDrops, QDialog):
         n_ctx = int(self._controller.settings["n_ctx"])
         estimate = estimate_memory(header, n_ctx, int(self._controller.settings["n_batch"]))
         free_ram, support = available_ram(), self._controller.loader.offload
-        lines = [*fact_lines(header, estimate), free_memory_line(free_ram, support), str(model.path)]
-        self.details.setText("\n".join(lines))
+        lines = [*fact_lines(header, estimate), free_memory_line(free_ram, support)]
+        self.details.setText("\n".join([*(line.shown(translate) for line in lines), str(model.path)]))
         warning = memory_warning(header, estimate, free_ram, support)
-        self.warning.setText(warning or "")
+        self.warning.setText(warning.shown(translate) if warning else "")
         self.warning.setVisible(warning is not None)
 
     def _show_unreadable(self, model: LibraryModel, reason: str) -> None:

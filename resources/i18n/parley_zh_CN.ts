@@ -81,6 +81,13 @@
     </message>
 </context>
 <context>
+    <name>Application</name>
+    <message>
+        <source>{app} cannot start</source>
+        <translation>{app} 无法启动</translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message>
         <source>“{title}” is in the trash; restore it from the Trash to open it.</source>
@@ -324,6 +331,14 @@
         <translation>parent 链接构成了循环</translation>
     </message>
     <message>
+        <source> ({tokens} tokens; {fit} fit with room for the reply)</source>
+        <translation>（{tokens} 个 token；留出回复空间后可容纳 {fit} 个）</translation>
+    </message>
+    <message>
+        <source>Not sent: this conversation no longer fits in the context window{size}; let Parley drop the oldest messages, start a new chat, or raise the context length in Settings.</source>
+        <translation>未发送：此对话已超出上下文窗口{size}；请让 Parley 丢弃最早的消息、开始新对话，或在设置中提高上下文长度。</translation>
+    </message>
+    <message>
         <source>The message is too long for the model&apos;s context window ({tokens} tokens, {budget} available); shorten it or raise the context length in Settings.</source>
         <translation>消息太长，超出了模型的上下文窗口（{tokens} 个 token，可用 {budget} 个）；请缩短消息，或在设置中提高上下文长度。</translation>
     </message>
@@ -390,6 +405,18 @@
     <message>
         <source>The download of {file} was cancelled; start it again to resume.</source>
         <translation>{file} 的下载已取消；重新开始即可继续下载。</translation>
+    </message>
+    <message>
+        <source>{seconds} s left</source>
+        <translation>剩余 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>{minutes} min left</source>
+        <translation>剩余 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes} min left</source>
+        <translation>剩余 {hours} 小时 {minutes} 分钟</translation>
     </message>
     <message>
         <source>{done} of {total}</source>
@@ -764,6 +791,10 @@
         <translation>{file} 内置的对话模板有错误（{problem}），llama.cpp 无法使用该文件；请选择其他模型文件。</translation>
     </message>
     <message>
+        <source>model library</source>
+        <translation>模型库</translation>
+    </message>
+    <message>
         <source>Several models are called {name}; give the path of the one to use.</source>
         <translation>有多个模型名为 {name}；请提供要使用的那个模型的路径。</translation>
     </message>
@@ -816,6 +847,10 @@
         <translation>设置 {name} 不能为 {value}；可接受的值：{accepts}。</translation>
     </message>
     <message>
+        <source>presets</source>
+        <translation>预设</translation>
+    </message>
+    <message>
         <source>A preset needs a name; check the preset file.</source>
         <translation>预设需要名称；请检查预设文件。</translation>
     </message>
@@ -826,6 +861,10 @@
     <message>
         <source>The preset {name} is invalid: {problem}</source>
         <translation>预设 {name} 无效：{problem}</translation>
+    </message>
+    <message>
+        <source>a preset is invalid ({problem})</source>
+        <translation>有一个预设无效（{problem}）</translation>
     </message>
     <message>
         <source>There is no preset called {name}.</source>
@@ -884,6 +923,10 @@
         <translation>将 {path} 升级到架构版本 {schema} 会破坏 {count} 处行间关联；未做任何更改。</translation>
     </message>
     <message>
+        <source>The conversation database was damaged, so Parley started a new one; the old file was kept as {kept}.</source>
+        <translation>对话数据库已损坏，因此 Parley 新建了一个；旧文件已保留为 {kept}。</translation>
+    </message>
+    <message>
         <source>Only a reply that was stopped or cut short can be continued.</source>
         <translation>只有被停止或被截断的回复才能继续。</translation>
     </message>
@@ -922,6 +965,186 @@
     <message>
         <source>Cannot create Parley&apos;s folders under {folder} ({reason}); choose another folder with --data-dir.</source>
         <translation>无法在 {folder} 下创建 Parley 的文件夹（{reason}）；请用 --data-dir 选择其他文件夹。</translation>
+    </message>
+    <message>
+        <source>it is not valid JSON ({error})</source>
+        <translation>它不是有效的 JSON（{error}）</translation>
+    </message>
+    <message>
+        <source>it is not a Parley file of this kind</source>
+        <translation>它不是此类 Parley 文件</translation>
+    </message>
+    <message>
+        <source>it was written by a newer version of Parley</source>
+        <translation>它由更新版本的 Parley 写入</translation>
+    </message>
+    <message>
+        <source>The {what} file {path} could not be used because {reason}; defaults are used and it was left in place.</source>
+        <translation>{what}文件 {path} 无法使用，因为{reason}；已改用默认值，该文件保留在原处。</translation>
+    </message>
+    <message>
+        <source>The {what} file could not be used because {reason}; defaults are used and the old file was kept as {kept}.</source>
+        <translation>{what}文件无法使用，因为{reason}；已改用默认值，旧文件已保留为 {kept}。</translation>
+    </message>
+    <message>
+        <source>an unknown model</source>
+        <translation>一个未知模型</translation>
+    </message>
+    <message>
+        <source>Parley closed unexpectedly while loading {model} last time, so it was not loaded now; choose it again in the model list to retry, or pick another model.</source>
+        <translation>上次加载 {model} 时 Parley 意外关闭，因此这次没有加载它；请在模型列表中再次选择它以重试，或选择其他模型。</translation>
+    </message>
+    <message>
+        <source>memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>memory (RAM and GPU together)</source>
+        <translation>内存（RAM 与 GPU 合计）</translation>
+    </message>
+    <message>
+        <source>{file} needs about {needed} at a context of {tokens} tokens, but only {free} of {where} is free, so it will not fit; choose a smaller model or quantization, or lower the context length.</source>
+        <translation>{file} 在 {tokens} 个 token 的上下文下约需 {needed}，但可用{where}只有 {free}，放不下；请选择更小的模型或量化，或降低上下文长度。</translation>
+    </message>
+    <message>
+        <source>Name: {name}</source>
+        <translation>名称：{name}</translation>
+    </message>
+    <message>
+        <source>License: {license}</source>
+        <translation>许可证：{license}</translation>
+    </message>
+    <message>
+        <source>not stated</source>
+        <translation>未注明</translation>
+    </message>
+    <message>
+        <source>{tokens} tokens</source>
+        <translation>{tokens} 个 token</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>included</source>
+        <translation>已包含</translation>
+    </message>
+    <message>
+        <source>none (a generic one is used)</source>
+        <translation>无（使用通用模板）</translation>
+    </message>
+    <message>
+        <source>Architecture: {architecture} · Parameters: {parameters} · Quantization: {quantization}</source>
+        <translation>架构：{architecture} · 参数：{parameters} · 量化：{quantization}</translation>
+    </message>
+    <message>
+        <source>Trained context: {trained} · Chat template: {template}</source>
+        <translation>训练上下文：{trained} · 对话模板：{template}</translation>
+    </message>
+    <message>
+        <source>File size: {size}</source>
+        <translation>文件大小：{size}</translation>
+    </message>
+    <message>
+        <source>Memory at a context of {tokens} tokens: about {total} (weights {weights}, KV cache {kv_cache}, working buffers {compute})</source>
+        <translation>上下文为 {tokens} 个 token 时的内存：约 {total}（权重 {weights}，KV 缓存 {kv_cache}，工作缓冲区 {compute}）</translation>
+    </message>
+    <message>
+        <source>no GPU in use</source>
+        <translation>未使用 GPU</translation>
+    </message>
+    <message>
+        <source>Free now: RAM {ram} · {gpu}</source>
+        <translation>当前可用：RAM {ram} · {gpu}</translation>
+    </message>
+    <message>
+        <source>This llama.cpp build runs on the CPU only (no GPU support compiled in).</source>
+        <translation>此 llama.cpp 版本只能在 CPU 上运行（编译时未包含 GPU 支持）。</translation>
+    </message>
+    <message>
+        <source>This llama.cpp build supports GPUs, but it sees none.</source>
+        <translation>此 llama.cpp 版本支持 GPU，但未检测到任何 GPU。</translation>
+    </message>
+    <message>
+        <source>GPUs: {devices}</source>
+        <translation>GPU：{devices}</translation>
+    </message>
+    <message>
+        <source>{name} ({free} of {total} free)</source>
+        <translation>{name}（可用 {free}，共 {total}）</translation>
+    </message>
+    <message>
+        <source>The model runs on the CPU because this llama.cpp build cannot use a GPU; install a GPU build as the README explains.</source>
+        <translation>模型在 CPU 上运行，因为此 llama.cpp 版本无法使用 GPU；请按 README 的说明安装支持 GPU 的版本。</translation>
+    </message>
+    <message>
+        <source>The model runs on the CPU because llama.cpp sees no GPU; check the GPU driver.</source>
+        <translation>模型在 CPU 上运行，因为 llama.cpp 未检测到 GPU；请检查 GPU 驱动程序。</translation>
+    </message>
+    <message>
+        <source>The model runs on the CPU because the GPU has only {free} free.</source>
+        <translation>模型在 CPU 上运行，因为 GPU 只有 {free} 可用显存。</translation>
+    </message>
+    <message>
+        <source>all layers</source>
+        <translation>全部层</translation>
+    </message>
+    <message>
+        <source>{layers} layers</source>
+        <translation>{layers} 层</translation>
+    </message>
+    <message>
+        <source>the GPU ran out of memory</source>
+        <translation>显存不足</translation>
+    </message>
+    <message>
+        <source>loading on the GPU failed ({error})</source>
+        <translation>加载失败（{error}）</translation>
+    </message>
+    <message>
+        <source>on CPU</source>
+        <translation>在 CPU 上</translation>
+    </message>
+    <message>
+        <source>with {layers} layers on the GPU</source>
+        <translation>将 {layers} 层放在 GPU 上</translation>
+    </message>
+    <message>
+        <source>Loaded {where}: {why} at {asked}.</source>
+        <translation>已{where}加载：{asked}放在 GPU 上时{why}。</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>GPU {layers}/{total} layers</source>
+        <translation>GPU {layers}/{total} 层</translation>
+    </message>
+    <message>
+        <source>GPU {layers} layers</source>
+        <translation>GPU {layers} 层</translation>
+    </message>
+    <message>
+        <source>settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>it does not hold a settings object</source>
+        <translation>它不包含设置对象</translation>
+    </message>
+    <message>
+        <source>the old file was kept as {path}</source>
+        <translation>旧文件已保留为 {path}</translation>
+    </message>
+    <message>
+        <source>fix {path} by hand</source>
+        <translation>请手动修正 {path}</translation>
+    </message>
+    <message>
+        <source>Invalid settings were replaced by their defaults and {kept}: {problems}</source>
+        <translation>无效的设置已替换为默认值，{kept}：{problems}</translation>
     </message>
 </context>
 <context>

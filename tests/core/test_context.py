@@ -81,8 +81,11 @@ def test_an_impossible_fit_raises_a_sentence() -> None:
 
 
 def test_the_overflow_sentence_says_what_to_do() -> None:
-    text = overflow_message(ContextUsage(900, 1024, 800, 2500, (1, 2)))
+    text = str(overflow_message(ContextUsage(900, 1024, 800, 2500, (1, 2))))
     assert "2,500 tokens" in text and "new chat" in text and "context length" in text
+    assert text.startswith("Not sent: this conversation no longer fits in the context window (2,500 tokens; ")
+    assert str(overflow_message(None)).startswith(
+        "Not sent: this conversation no longer fits in the context window; let Parley")
 
 
 def test_reply_reserve_never_takes_more_than_half_the_window() -> None:

@@ -4,11 +4,12 @@ a literal template marked for translation, filled with named values."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-from app.core.errors import ERRORS_CONTEXT, ParleyError, Phrase, StoreError, user_message
+from app.core.errors import ERRORS_CONTEXT, Joined, ParleyError, Phrase, StoreError, user_message
 from app.core.load_errors import LoadFailure, ModelLoadError, load_failure
 from app.core.option import SettingError
 from app.core.settings_schema import option
@@ -72,6 +73,21 @@ def test_values_that_are_phrases_or_errors_are_translated_too() -> None:
     assert str(wrapped) == "The preset 'p' is invalid: " + str(error)
     assert wrapped.shown(fake_translate).endswith("SETTING seed NOT x, USE WHOLE -1..99.")
     assert str(Phrase("{done} of {total}", done="1 MB", total="2 MB")) == "1 MB of 2 MB"
+
+
+def test_joined_phrases_are_translated_one_by_one() -> None:
+    asked.clear()
+    joined = Joined(" · ", [Phrase("a whole number from {minimum} to {maximum}", minimum=1, maximum=2),
+                            "4.1 GB", ParleyError("Only a reply that was stopped or cut short can be "
+                                                  "continued.")])
+    assert str(joined) == ("a whole number from 1 to 2 · 4.1 GB · Only a reply that was stopped or cut "
+                           "short can be continued.")
+    assert joined.shown(fake_translate) == "WHOLE 1..2 · 4.1 GB · ONLY STOPPED REPLIES."
+    assert [text for _, text in asked] == ["a whole number from {minimum} to {maximum}",
+                                           "Only a reply that was stopped or cut short can be continued."]
+    inside = Phrase("Cannot write {path} ({reason}); choose another file.", path="x", reason=joined)
+    assert inside.shown(fake_translate) == "(WHOLE 1..2 · 4.1 GB · ONLY STOPPED REPLIES.) CANNOT WRITE x."
+    assert str(Joined(" ", [])) == ""
 
 
 def test_a_broken_translation_falls_back_to_english() -> None:
@@ -153,3 +169,99 @@ def test_every_error_sentence_in_core_and_the_engine_is_a_marked_literal_templat
                 wrong.append(f"{source.relative_to(APP)}:{node.lineno} {name}(...)")
     assert not wrong, "errors without a marked literal template:\n" + "\n".join(wrong)
     assert marked > 150
+
+
+# -- other user-facing text built in core is made of phrases too -----------------------------
+
+# f-strings in core that may hold English words: SQL, the prompt asking the model for a title,
+# and the Markdown export (a file's content, not the UI).
+_NOT_UI = {("titles.py", "title_request"), ("exchange.py", "_speaker"), ("exchange.py", "_status_note")}
+_SQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|BEGIN|CREATE|PRAGMA)\b")
+_PROGRAMMING_ERRORS = {"ValueError", "TypeError", "KeyError", "AssertionError", "RuntimeError"}
+_WORDS = re.compile(r"[A-Za-z]{2,} [a-z]{2,}")  # two words: the makings of an English sentence
+
+
+def _english_f_strings(source: Path) -> list[str]:
+    """f-strings with English words in ``source``, outside SQL, log calls and raised bugs."""
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    exempt: set[int] = set()
+    for node in ast.walk(tree):
+        not_ui = isinstance(node, ast.FunctionDef) and (source.name, node.name) in _NOT_UI
+        logged = (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and isinstance(node.func.value, ast.Name) and node.func.value.id == "log")
+        a_bug = isinstance(node, ast.Call) and _callee(node) in _PROGRAMMING_ERRORS
+        if not_ui or logged or a_bug:
+            exempt.update(id(sub) for sub in ast.walk(node))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) and id(node) not in exempt:
+            literal = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            if _WORDS.search(literal) and not _SQL.match(literal):
+                found.append(f"{source.relative_to(APP)}:{node.lineno} {literal!r}")
+    return found
+
+
+def test_no_user_facing_text_in_core_is_an_english_f_string() -> None:
+    """Notes, warnings and facts that core builds for the GUI (offload notes, the Models dialog's
+    facts, start-up warnings, download progress) are Phrases with marked templates, which the
+    syntax-tree check above covers; an f-string sentence could not be translated."""
+    found = [text for source in _SOURCES for text in _english_f_strings(source)]
+    assert not found, "English f-strings in core (make them a Phrase):\n" + "\n".join(found)
+
+
+def _bracketing(context: str, text: str) -> str:
+    """A fake translation that shows which pieces were translated: each inside brackets."""
+    assert context == ERRORS_CONTEXT
+    return f"[{text}]"
+
+
+def test_core_notes_warnings_and_facts_are_translated_piece_by_piece(tmp_path: Path) -> None:
+    from app.core.download import DownloadProgress, format_progress
+    from app.core.gguf_header import read_header
+    from app.core.load_errors import LoadFailure, ModelLoadError
+    from app.core.memory import estimate_memory
+    from app.core.model_facts import fact_lines, free_memory_line, memory_warning
+    from app.core.offload import AUTO, GpuDevice, OffloadSupport, fallback_note, placement_text
+    from app.core.settings import load_settings
+    from tests.gguf_files import write_gguf
+
+    settings_file = tmp_path / "settings.json"
+    settings_file.write_text("{broken", encoding="utf-8")
+    warning = load_settings(settings_file)[1]
+    assert warning is not None and str(warning).startswith(
+        "The settings file could not be used because it is not valid JSON (")
+    assert warning.shown(_bracketing).startswith(
+        "[The [settings] file could not be used because [it is not valid JSON (")
+
+    settings_file.write_text('{"seed": "lots"}', encoding="utf-8")
+    warning = load_settings(settings_file)[1]
+    assert warning is not None and warning.shown(_bracketing).startswith(
+        "[Invalid settings were replaced by their defaults and [the old file was kept as ")
+    assert "[The setting seed cannot be lots; use [a whole number from -1 to " in warning.shown(_bracketing)
+
+    note = fallback_note(0, AUTO, 33, ModelLoadError("cudaMalloc failed", LoadFailure.MEMORY))
+    assert str(note) == "Loaded on CPU: the GPU ran out of memory at all layers."
+    assert note.shown(_bracketing) == ("[Loaded {where}: {why} at {asked}.]"
+                                       .format(where="[on CPU]", why="[the GPU ran out of memory]",
+                                               asked="[all layers]"))
+    assert placement_text(33, 33).shown(_bracketing) == "[GPU 33/33 layers]"
+    support = OffloadSupport(True, (GpuDevice("CUDA0", "Test GPU", 2 * 10**9, 24 * 10**9),))
+    assert support.describe().shown(_bracketing) == "[GPUs: [Test GPU (2.0 GB of 24.0 GB free)]]"
+
+    header = read_header(write_gguf(tmp_path / "m.gguf", {"general.architecture": "llama",
+                                                          "general.name": "M", "llama.block_count": 2}))
+    estimate = estimate_memory(header, 4096)
+    lines = fact_lines(header, estimate)
+    assert [str(line) for line in lines][:2] == [
+        "Name: M", "Architecture: llama · Parameters: 0 · Quantization: unknown"]
+    assert [line.shown(_bracketing) for line in lines][:3] == [
+        "[Name: M]", "[Architecture: llama · Parameters: 0 · Quantization: [unknown]]",
+        "[Trained context: [not stated] · Chat template: [none (a generic one is used)]]"]
+    assert free_memory_line(None, OffloadSupport(False)).shown(_bracketing) == \
+        "[Free now: RAM [unknown] · [no GPU in use]]"
+    warning = memory_warning(header, estimate, 0, OffloadSupport(False))
+    assert warning is not None and str(warning).startswith("m.gguf needs about ")
+    assert warning.shown(_bracketing).startswith("[m.gguf needs about ") and "of [memory] is free" in \
+        warning.shown(_bracketing)
+    progress = format_progress(DownloadProgress(1, 2, None, 90))
+    assert progress.shown(_bracketing) == "[1 B of 2 B] · [1 min left]"

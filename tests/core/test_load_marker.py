@@ -50,10 +50,10 @@ def test_a_torn_or_garbage_marker_still_counts(marker: LoadMarker, content: byte
     marker.path.write_bytes(content)
     found = marker.left_over()
     assert isinstance(found, Path) and found.name
-    assert marker.crash_message(found).startswith("Parley closed unexpectedly")
+    assert str(marker.crash_message(found)).startswith("Parley closed unexpectedly")
 
 
 def test_the_crash_message_names_the_file_and_says_it_was_not_loaded(marker: LoadMarker) -> None:
-    message = marker.crash_message(MODEL)
+    message = str(marker.crash_message(MODEL))
     assert "Some Model.Q4_K_M.gguf" in message and "/models" not in message
     assert "not loaded" in message and message.endswith(".") and "\n" not in message

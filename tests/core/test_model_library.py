@@ -222,10 +222,11 @@ def test_a_corrupt_index_is_kept_aside_and_the_library_starts_empty(
     index.parent.mkdir(parents=True)
     index.write_text("{not json", encoding="utf-8")
     library = open_library()
-    assert library.warning and library.warning.startswith("The model library file") \
-        and library.warning.endswith(".") and "kept as" in library.warning
+    warning = str(library.warning)
+    assert library.warning and warning.startswith("The model library file") \
+        and warning.endswith(".") and "kept as" in warning
     [kept] = index.parent.glob("model-library.json.damaged-*")
-    assert kept.read_text(encoding="utf-8") == "{not json" and str(kept) in library.warning
+    assert kept.read_text(encoding="utf-8") == "{not json" and str(kept) in warning
     assert not index.exists() and listed(library) == [("Bundled.gguf", Origin.BUNDLED)]
     library.add(tiny(elsewhere / "fresh.gguf"))
     assert json.loads(index.read_text(encoding="utf-8"))["format"] == "parley-model-library"

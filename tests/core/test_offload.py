@@ -39,8 +39,8 @@ def test_auto_on_a_cpu_build_is_the_cpu_without_a_complaint() -> None:
 def test_asking_for_layers_on_a_cpu_build_says_why_they_are_not_used() -> None:
     plan = plan_gpu_layers(20, NO_GPU_BUILD, ESTIMATE)
     assert plan.layers == 0
-    assert "cannot use a GPU" in (plan.note or "")
-    assert "sees no GPU" in (plan_gpu_layers(20, OffloadSupport(True), ESTIMATE).note or "")
+    assert "cannot use a GPU" in str(plan.note)
+    assert "sees no GPU" in str(plan_gpu_layers(20, OffloadSupport(True), ESTIMATE).note)
 
 
 def test_auto_offloads_everything_when_the_gpu_has_room() -> None:
@@ -57,7 +57,7 @@ def test_auto_fits_part_of_the_model_into_the_free_video_memory() -> None:
 
 def test_auto_on_a_full_gpu_stays_on_the_cpu_and_says_so() -> None:
     plan = plan_gpu_layers(AUTO, gpu(0.5), ESTIMATE)
-    assert plan.layers == 0 and "only 536.9 MB free" in (plan.note or "")
+    assert plan.layers == 0 and "only 536.9 MB free" in str(plan.note)
 
 
 def test_a_number_is_capped_at_the_model_s_layers() -> None:
@@ -92,14 +92,14 @@ def test_a_gpu_out_of_memory_falls_back_to_the_cpu_and_says_exactly_that() -> No
     model, layers, note = load_with_fallback(gpu_attempts, plan_gpu_layers(33, gpu(24), ESTIMATE))
     assert (model, layers) == ("model with 0 layers", 0)
     assert gpu_attempts.attempts == [33, 16, 0]
-    assert note == "Loaded on CPU: the GPU ran out of memory at all layers."
+    assert str(note) == "Loaded on CPU: the GPU ran out of memory at all layers."
 
 
 def test_fewer_layers_are_kept_when_they_fit() -> None:
     gpu_attempts = SimulatedGpu(fits=20)
     _, layers, note = load_with_fallback(gpu_attempts, plan_gpu_layers(30, gpu(24), ESTIMATE))
     assert layers == 15 and gpu_attempts.attempts == [30, 15]
-    assert note == "Loaded with 15 layers on the GPU: the GPU ran out of memory at 30 layers."
+    assert str(note) == "Loaded with 15 layers on the GPU: the GPU ran out of memory at 30 layers."
 
 
 def test_a_broken_file_is_not_retried() -> None:
@@ -117,7 +117,8 @@ def test_when_even_the_cpu_fails_its_reason_is_raised() -> None:
 
 
 def test_placement_text() -> None:
-    assert placement_text(0, 31) == "CPU"
-    assert placement_text(31, 31) == "GPU 31/31 layers"
-    assert "Test GPU (2.1 GB of 25.8 GB free)" in gpu(2).describe()
-    assert "CPU only" in NO_GPU_BUILD.describe()
+    assert str(placement_text(0, 31)) == "CPU"
+    assert str(placement_text(31, 31)) == "GPU 31/31 layers"
+    assert str(placement_text(31, None)) == "GPU 31 layers"
+    assert str(gpu(2).describe()) == "GPUs: Test GPU (2.1 GB of 25.8 GB free)"
+    assert "CPU only" in str(NO_GPU_BUILD.describe())

@@ -89,7 +89,7 @@ def test_a_damaged_presets_file_is_kept_and_reported(tmp_path: Path) -> None:
     path = tmp_path / "presets.json"
     path.write_text(json.dumps({"format": "parley-presets", "version": 1, "data": "oops"}))
     library, warning = PresetLibrary.open(path)
-    assert warning is not None and "kept as" in warning and library.user_presets == []
+    assert warning is not None and "kept as" in str(warning) and library.user_presets == []
     (kept,) = tmp_path.glob("presets.json.damaged-*")
     assert json.loads(kept.read_text())["data"] == "oops"
     library.save("New", {"temperature": 0.4})  # the next save cannot overwrite the user's file

@@ -117,7 +117,8 @@ def test_unusable_file_is_moved_aside_not_deleted(tmp_path: Path, content: str) 
     path.write_bytes(content.encode("utf-8", "surrogateescape"))
     loaded, warning = load_settings(path)
     assert loaded == Settings()
-    assert warning is not None and "kept as" in warning
+    assert warning is not None and "kept as" in str(warning)
+    assert str(warning).startswith("The settings file could not be used because ")
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("settings.json.damaged-")]
     assert len(kept) == 1 and kept[0].read_bytes() == content.encode("utf-8", "surrogateescape")
     assert not path.exists()
@@ -132,7 +133,9 @@ def test_single_bad_values_fall_back_to_defaults_are_named_and_the_file_is_kept(
     assert loaded["top_k"] == 5
     assert loaded["temperature"] == Settings()["temperature"]
     assert warning is not None
-    assert "temperature" in warning and "unknown" in warning and "from 0 to 1" in warning
+    text = str(warning)
+    assert text.startswith("Invalid settings were replaced by their defaults and the old file was kept as ")
+    assert "temperature" in text and "unknown" in text and "from 0 to 1" in text
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("settings.json.invalid-")]
     assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == original
     again, warning = load_settings(path)  # the valid values were saved for the next start

@@ -131,7 +131,7 @@ def test_damaged_database_is_moved_aside_and_a_new_one_started(tmp_path: Path) -
     path = tmp_path / "p.db"
     path.write_bytes(b"this is not a database at all" * 100)
     store, warning = open_store(path)
-    assert warning is not None and "kept as" in warning
+    assert warning is not None and "kept as" in str(warning)
     kept = list(tmp_path.glob("p.db.damaged-*"))
     assert len(kept) == 1 and kept[0].read_bytes().startswith(b"this is not a database")
     assert store.list_conversations() == []

@@ -169,9 +169,9 @@ def test_gpu_out_of_memory_falls_back_to_the_cpu_and_says_so(
     monkeypatch.setattr(llama_cpp, "Llama", llama_on_a_full_gpu)
     info = load(engine, model_path, Settings({"n_ctx": 512, "n_gpu_layers": -1}))
     assert attempts == [31, 15, 0]
-    assert info.gpu_layers == 0 and info.placement == "CPU"
-    assert info.note is not None and info.note.startswith("Loaded on CPU:")
-    assert "at all layers" in info.note
+    assert info.gpu_layers == 0 and str(info.placement) == "CPU"
+    assert info.note is not None and str(info.note).startswith("Loaded on CPU:")
+    assert "at all layers" in str(info.note)
     generated = engine.generate(GenerationRequest([ChatMessage("user", "Hi")],
                                                   Settings({"max_tokens": 4}).sampling(), 1),
                                 lambda _: None)

@@ -9,17 +9,24 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
+from app.core.gguf_header import read_header
+from app.core.load_errors import LoadFailure, ModelLoadError
+from app.core.offload import AUTO, fallback_note
 from app.core.settings import Settings, save_settings
 from app.paths import AppPaths
 from app.resources import resource_path
+from app.ui import models_dialog
 from app.ui.i18n import ENGLISH, SIMPLIFIED_CHINESE, resolve_language, translate, use_language
+from app.ui.main_window import MainWindow
 from app.ui.theme import cjk_families
+from tests.fakes import FakeEngine
 from tests.helpers import open_every_panel
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
@@ -187,6 +194,70 @@ def test_an_error_from_core_reaches_the_chinese_window_in_chinese(chinese, open_
     assert not _english(iter([("error banner", shown)])), shown
     reply = session.profile.store.messages(session.controller.current_conversation_id)[-1]
     assert reply.error == shown  # the failed reply says the same
+
+
+def test_the_models_dialog_shows_the_facts_of_a_model_in_chinese(
+        chinese, open_session, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facts core builds for the selected model, the free memory and the warning that it will
+    not fit are translated; only the model's own names and values (and its path) stay as they are."""
+    monkeypatch.setattr(models_dialog, "available_ram", lambda: 10_000_000)
+    session = open_session()
+    dialog = session.window.models_dialog
+    dialog.open_library()
+    dialog.list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: "架构：" in dialog.details.text(), timeout=10_000)
+    qtbot.waitUntil(dialog.warning.isVisible, timeout=10_000)
+    model = dialog.selected()
+    assert model is not None
+    header = read_header(model.path)
+    details, warning = dialog.details.text(), dialog.warning.text()
+    assert details.startswith(f"名称：{header.name} · 许可证：{header.license}\n"
+                              f"架构：{header.architecture} · ")
+    assert f"量化：{header.quantization}" in details
+    assert "训练上下文：8,192 个 token · 对话模板：已包含" in details
+    assert "文件大小：" in details and "当前可用：RAM 10.0 MB · 未使用 GPU" in details
+    assert "放不下" in warning and "10.0 MB" in warning
+    names = [str(model.path), header.name, header.license, header.architecture, header.quantization]
+    texts = []
+    for where, text in [("details", details), ("warning", warning), ("title", dialog.title.text())]:
+        for name in names:
+            text = text.replace(name or "\0", "")
+        texts.append((where, text))
+    english = _english(iter(texts))
+    assert not english, "English left in the Models dialog:\n" + "\n".join(english)
+    dialog.hide()
+
+
+def test_start_up_warnings_and_load_notes_reach_the_chinese_window_in_chinese(
+        chinese, open_session, qtbot, paths: AppPaths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A presets file that cannot be used, where the model runs and why it fell back to fewer GPU
+    layers: sentences core builds, shown translated (the log and the command line keep English)."""
+    paths.presets_file.write_text('{"format": "something-else", "version": 1, "data": []}', encoding="utf-8")
+    shown: list[str] = []
+    show = MainWindow.show_error
+
+    def recording(window: MainWindow, text: str) -> None:
+        shown.append(text)
+        show(window, text)
+
+    monkeypatch.setattr(MainWindow, "show_error", recording)
+
+    class FallbackEngine(FakeEngine):
+        def load(self, request, on_progress):
+            info = super().load(request, on_progress)
+            failure = ModelLoadError("cudaMalloc failed: out of memory", LoadFailure.MEMORY)
+            return replace(info, gpu_layers=16, total_layers=33, note=fallback_note(16, AUTO, 33, failure))
+
+    session = open_session(FallbackEngine)
+    qtbot.waitUntil(lambda: len(shown) >= 2, timeout=10_000)
+    assert shown[0].startswith("预设文件无法使用，因为它不是此类 Parley 文件；已改用默认值，旧文件已保留为 ")
+    assert shown[1] == "已将 16 层放在 GPU 上加载：全部层放在 GPU 上时显存不足。"
+    status = session.window.model_status.label.text()
+    assert "· GPU 16/33 层 · 上下文 " in status
+    kept_file = re.compile(re.escape(str(paths.config_dir)) + r"/[\w.-]+")  # a name, not English
+    texts = [(f"shown {i}", kept_file.sub("", text)) for i, text in enumerate(shown)]
+    english = _english(iter([*texts, ("status", status)]))
+    assert not english, "English left in the Chinese window:\n" + "\n".join(english)
 
 
 def test_every_translation_keeps_the_placeholders_of_its_source() -> None:
