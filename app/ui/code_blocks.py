@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 # ``secrets.token_hex`` uses).
 COPY_SCHEME = f"parley-copy-{os.urandom(8).hex()}"
 HIGHLIGHT_LIMIT = 20_000  # longer code blocks are shown without colours
+RELEX_AFTER = 200         # a streaming code block is lexed again once it grew by this much
 LABEL_LIMIT = 30          # characters of the language shown in the header
 LIGHT_STYLE, DARK_STYLE = "default", "monokai"  # Pygments styles for light and dark palettes
 
@@ -112,10 +113,11 @@ class _Block:
 
 
 def finish_code_blocks(document: QTextDocument, decorate: bool = True,
-                       continues: bool = False) -> None:
+                       continues: bool = False, streaming: bool = False) -> None:
     """Put back what ``mark_code_blocks`` replaced in ``document`` and, if ``decorate``, colour
     each code block and add its header (none for a first block that ``continues`` one cut off
-    at the end of the previous chunk)."""
+    at the end of the previous chunk). ``streaming``: the document is a growing reply's tail,
+    rendered again on every update, so colours lexed a moment ago may be reused (see ``_runs``)."""
     blocks = _code_blocks(document)
     if not decorate or not blocks:
         return
@@ -130,7 +132,7 @@ def finish_code_blocks(document: QTextDocument, decorate: bool = True,
         lexer = _lexer(block.language)
         code = cursor.selectedText().replace("\u2029", "\n")
         if lexer is not None and len(code) <= HIGHLIGHT_LIMIT:
-            _highlight(document, block.first.position(), code, lexer, style_name)
+            _highlight(document, block.first.position(), code, lexer, style_name, streaming)
         if not (continues and block.first == document.begin()):
             _insert_header(document, block, background)
 
@@ -204,19 +206,54 @@ def _colour(style_name: str, token: _TokenType) -> str | None:
     return f"#{colour}" if colour and colour != style.style_for_token(Token)["color"] else None
 
 
+_Run = tuple[int, int, "str | None"]  # start, end and colour of a run of one colour in the code
+
+
+@dataclass
+class _Lexed:
+    """The code last lexed while streaming, and its runs."""
+
+    key: tuple[str, str]  # the lexer's name and the style
+    code: str
+    runs: list[_Run]
+
+
+_last_streamed: _Lexed | None = None
+
+
+def _runs(code: str, lexer: Lexer, style_name: str, streaming: bool) -> list[_Run]:
+    """The runs of one colour in ``code``.
+
+    While a reply streams, its tail is rendered again on every update, and lexing its code
+    block each time cost time in the square of the block's length (a 2,000-character block took
+    10 ms per update). So for a streaming tail whose code only grew, by less than
+    ``RELEX_AFTER`` characters, since it was last lexed, the earlier runs are used again: the
+    newest characters stay plain until the next lexing, and the finished reply is lexed whole."""
+    global _last_streamed
+    key = (lexer.name, style_name)
+    last = _last_streamed
+    if (streaming and last is not None and last.key == key and code.startswith(last.code)
+            and len(code) - len(last.code) < RELEX_AFTER):
+        return last.runs
+    runs: list[_Run] = []
+    for index, token, value in lexer.get_tokens_unprocessed(code + "\n"):
+        colour = _colour(style_name, token)
+        end = min(index + len(value), len(code))
+        if runs and runs[-1][2] == colour and runs[-1][1] == index:
+            runs[-1] = (runs[-1][0], end, colour)
+        elif index < end:
+            runs.append((index, end, colour))
+    if streaming:
+        _last_streamed = _Lexed(key, code, runs)
+    return runs
+
+
 def _highlight(document: QTextDocument, start: int, code: str, lexer: Lexer,
-               style_name: str) -> None:
+               style_name: str, streaming: bool = False) -> None:
     """Colour ``code``, which starts at ``start`` in ``document``, run by run of one colour."""
     cursor = QTextCursor(document)
-    runs: list[tuple[int, int, str | None]] = []
     try:
-        for index, token, value in lexer.get_tokens_unprocessed(code + "\n"):
-            colour = _colour(style_name, token)
-            end = min(index + len(value), len(code))
-            if runs and runs[-1][2] == colour and runs[-1][1] == index:
-                runs[-1] = (runs[-1][0], end, colour)
-            elif index < end:
-                runs.append((index, end, colour))
+        runs = _runs(code, lexer, style_name, streaming)
     except Exception:  # a lexer's bug leaves the code plain
         log.exception("highlighting failed")
         return

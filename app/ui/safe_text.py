@@ -86,9 +86,10 @@ class SafeTextView(QTextBrowser):
             self._show(render_untrusted_markdown(text), None)
         elif not reuse_streamed or self._chunked is None or self._chunked.text != text:
             chunked = ChunkedDocument()
-            chunked.extend(text)
+            chunked.extend(text, final=True)
             self._show(chunked.document, chunked)
-        # else: the streamed document already is what rendering ``text`` in chunks gives
+        else:  # the streamed document is what rendering ``text`` in chunks gives, but for colours
+            self._chunked.extend(text, final=True)
 
     def set_streaming_markdown(self, text: str) -> None:
         """Show ``text`` (untrusted), the reply received so far; only what changed is rendered."""

@@ -40,11 +40,13 @@ class ChunkedDocument:
         self._settled: _Mark | None = None
         self._tail: _Mark | None = None
         self._tail_key: tuple[str, bool] | None = None  # what the tail shows now
+        self._tail_streaming = False  # the tail was rendered as a growing reply's (see extend)
         self._note = ""  # what the note shows now
         self._blank = True  # nothing appended since the document was last emptied
 
-    def extend(self, text: str) -> None:
-        """Show ``text``, which starts with the text shown before."""
+    def extend(self, text: str, final: bool = False) -> None:
+        """Show ``text``, which starts with the text shown before; ``final``: it is the whole
+        reply (the tail's code is then coloured exactly, not as while streaming)."""
         if self._cut_at is None and (end := display_end(text)) < len(text):
             self._cut_at = end
         shown = text if self._cut_at is None else text[:self._cut_at]
@@ -58,22 +60,24 @@ class ChunkedDocument:
         tail = self._splitter.tail(shown)
         key = (tail.source(shown), tail.is_markdown(shown))
         note = cap_note(len(shown), len(text)) if len(text) > len(shown) else ""
-        if key != self._tail_key:
+        if key != self._tail_key or (final and self._tail_streaming):
             self._cut_back(self._settled)
-            self._append_chunk(tail, shown)
+            self._append_chunk(tail, shown, streaming=not final)
             self._tail, self._tail_key, self._note = self._mark(), key, ""
+            self._tail_streaming = not final
         if note != self._note:
             self._cut_back(self._tail)
             self._append(untrusted_fragment(note, markdown=False), italic=True)
             self._note = note
         self.text = text
 
-    def _append_chunk(self, chunk: Chunk, text: str) -> None:
+    def _append_chunk(self, chunk: Chunk, text: str, streaming: bool = False) -> None:
         if chunk.end > chunk.start:
             markdown = chunk.is_markdown(text)
             source = chunk.source(text) if markdown else text[chunk.start:chunk.end]
             after_special = is_special_block(self.document.lastBlock())
-            self._append(untrusted_fragment(source, markdown, after_special, bool(chunk.opener)))
+            self._append(untrusted_fragment(source, markdown, after_special, bool(chunk.opener),
+                                            streaming))
 
     def _append(self, fragment: QTextDocumentFragment, italic: bool = False) -> None:
         cursor = QTextCursor(self.document)

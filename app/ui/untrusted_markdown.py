@@ -42,11 +42,12 @@ _MARKERS = str.maketrans(dict.fromkeys(math_text.MARKERS + code_blocks.MARKERS, 
 _MATH_MARKERS = frozenset(math_text.MARKERS)
 
 
-def render_untrusted_markdown(text: str, decorate: bool = True, continues: bool = False
-                              ) -> QTextDocument:
+def render_untrusted_markdown(text: str, decorate: bool = True, continues: bool = False,
+                              streaming: bool = False) -> QTextDocument:
     """A new document showing ``text`` as Markdown, with every image replaced by a text note,
     math as text and, if ``decorate``, code blocks coloured with a header (none for a block
-    that ``continues`` one cut at the end of the previous chunk)."""
+    that ``continues`` one cut at the end of the previous chunk). ``streaming``: ``text`` is a
+    growing reply's tail (its code's colours may lag a little; see ``code_blocks``)."""
     source = math_text.convert_math(text.translate(_MARKERS))
     has_math = "$" in text and any(marker in source for marker in _MATH_MARKERS)
     document = QTextDocument()
@@ -58,13 +59,13 @@ def render_untrusted_markdown(text: str, decorate: bool = True, continues: bool 
     _replace_images(document)
     if has_math:
         _style_math(document)
-    code_blocks.finish_code_blocks(document, decorate, continues)
+    code_blocks.finish_code_blocks(document, decorate, continues, streaming)
     edit.endEditBlock()
     return document
 
 
 def untrusted_fragment(text: str, markdown: bool, after_special: bool = False,
-                       continues: bool = False) -> QTextDocumentFragment:
+                       continues: bool = False, streaming: bool = False) -> QTextDocumentFragment:
     """``text`` rendered safely (as Markdown, or as plain text, with runs of more than
     ``RUN_PIECE`` characters without whitespace broken into paragraphs) as a fragment that starts with
     a paragraph break, so that inserted at the end of a document it keeps the formatting of its
@@ -75,7 +76,7 @@ def untrusted_fragment(text: str, markdown: bool, after_special: bool = False,
     only after a quote, code block or rule (``after_special``) is a table given its own empty
     paragraph, again as Qt does. A chunk that ``continues`` a code block gets no second header."""
     if markdown:
-        document = render_untrusted_markdown(text, continues=continues)
+        document = render_untrusted_markdown(text, continues=continues, streaming=streaming)
     else:
         document = QTextDocument()
         # Laying out a line with no break opportunity takes time quadratic in its length.

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextCursor, QTextDocument, QTextFormat
 from PySide6.QtWidgets import QApplication
 
+from app.ui import code_blocks
 from app.ui.code_blocks import COPY_SCHEME, HEADER_PROPERTY, mark_code_blocks
 from app.ui.math_text import DISPLAY_END, DISPLAY_START, MATH_END, MATH_START, convert_math, latex_to_unicode
 from app.ui.safe_text import SafeTextView, render_untrusted_markdown, untrusted_plain_text
@@ -289,6 +290,31 @@ def test_copy_works_while_streaming_and_after(qtbot) -> None:
     assert view.toPlainText() == whole.toPlainText()
     click_copy(view, 1)
     assert QGuiApplication.clipboard().text() == MAKEFILE
+
+
+def test_streaming_code_is_not_lexed_again_on_every_update(qtbot, monkeypatch) -> None:
+    """A code block streaming in is lexed again only every RELEX_AFTER characters (not on every
+    update), and the finished reply is coloured exactly, to its last token."""
+    lexed: list[int] = []
+    python = code_blocks._lexer("python")
+
+    class CountingLexer:
+        name = python.name
+
+        def get_tokens_unprocessed(self, text: str):
+            lexed.append(len(text))
+            return python.get_tokens_unprocessed(text)
+
+    monkeypatch.setattr(code_blocks, "_lexer", lambda language: CountingLexer())
+    body = "".join(f"def f{i}(x):\n    return x * {i}\n" for i in range(60))
+    reply = "Code:\n\n```python\n" + body + "last = 'end'\n```\n"
+    view = make_view(qtbot)
+    updates = range(20, len(reply), 5)
+    for stop in updates:
+        view.set_streaming_markdown(reply[:stop])
+    assert len(lexed) < len(updates) / 5
+    view.set_markdown(reply)
+    assert foreground(view.document(), "'end'") is not None  # the last token has its colour
 
 
 def test_a_forged_copy_link_copies_and_opens_nothing(qtbot, _no_real_browser: list[str]) -> None:
