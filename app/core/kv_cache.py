@@ -210,14 +210,16 @@ class DiskStateCache:
         with contextlib.suppress(OSError):  # only the order of the next run is lost
             os.utime(entry.path, (self._clock, self._clock))
 
-    def best(self, context: str, template: str, prompt: Sequence[int]) -> tuple[Snapshot | None, int]:
-        """The snapshot sharing the most leading tokens with ``prompt`` and how many; a damaged
+    def best(self, context: str, template: str, prompt: Sequence[int],
+             better_than: int = 0) -> tuple[Snapshot | None, int]:
+        """The snapshot sharing the most leading tokens with ``prompt`` and how many, if that is
+        more than ``better_than`` (else nothing is read: a state is tens of megabytes); a damaged
         file is deleted and the next best is tried."""
         while True:
             candidates = [(common_prefix(e.tokens, prompt), e) for e in self._entries().values()
                           if e.context == context and e.template == template]
             length, entry = max(candidates, key=lambda c: c[0], default=(0, None))
-            if entry is None or length == 0:
+            if entry is None or length <= max(0, better_than):
                 return None, 0
             snapshot = self._load(entry)
             if snapshot is not None:

@@ -60,8 +60,10 @@ class StateKeeper:
         the prompt is evaluated)."""
         best, length = self.ram.best(self.context, template, prompt)
         if policy.disk and self.disk is not None and length < len(prompt) - 1:
-            on_disk, disk_length = self.disk.best(self.context, template, prompt)
-            if disk_length > length:
+            # Read from disk only a state that beats both the RAM one and the KV cache.
+            on_disk, disk_length = self.disk.best(self.context, template, prompt,
+                                                  better_than=max(length, have + MIN_GAIN - 1))
+            if on_disk is not None:
                 best, length = on_disk, disk_length
         if best is None or length < have + MIN_GAIN:
             return False

@@ -56,6 +56,23 @@ def test_disk_cache_round_trip_survives_a_new_instance(tmp_path: Path) -> None:
     assert found == original and length == 64
 
 
+def test_disk_cache_reads_a_state_only_when_it_beats_what_is_held(tmp_path: Path, monkeypatch) -> None:
+    """A follow-up's KV cache already holds its conversation: the saved state (tens of MB) is
+    not read just to be compared (it cost 40 ms before every follow-up)."""
+    cache = DiskStateCache(tmp_path)
+    cache.put(snapshot(range(64), state_size=5000), cap=10**7)
+    reads: list[Path] = []
+    load = DiskStateCache._load
+    monkeypatch.setattr(DiskStateCache, "_load",
+                        lambda self, entry: reads.append(entry.path) or load(self, entry))
+    prompt = [*range(64), 7, 8]
+    assert cache.best("model-a", "t", prompt, better_than=64) == (None, 0)
+    assert cache.best("model-a", "t", prompt, better_than=100) == (None, 0)
+    assert reads == []
+    found, length = cache.best("model-a", "t", prompt, better_than=40)
+    assert found is not None and length == 64 and len(reads) == 1
+
+
 def test_disk_cache_respects_its_cap_dropping_the_least_recently_used(tmp_path: Path) -> None:
     cache = DiskStateCache(tmp_path)
     one = snapshot(range(100, 120), state_size=10_000)
