@@ -5,18 +5,16 @@ It holds widgets only; every action goes through the ChatController.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -33,13 +31,14 @@ from app.ui.composer import Composer
 from app.ui.context_meter import ContextMeter
 from app.ui.controller import ChatController
 from app.ui.i18n import translate
+from app.ui.menus import build_menus
 from app.ui.model_files import TakesModelDrops
 from app.ui.model_picker import ModelPicker
 from app.ui.model_status import ModelStatus
 from app.ui.models_dialog import ModelsDialog
 from app.ui.search_dialog import SearchDialog
 from app.ui.settings_panel import SettingsPanel
-from app.ui.shortcuts import Shortcut, ShortcutsDialog
+from app.ui.shortcuts import ShortcutsDialog
 from app.ui.sidebar import Sidebar
 from app.ui.transcript import TranscriptView
 from app.ui.transfer import Transfers
@@ -113,7 +112,7 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self._dialogs: dict[type[QDialog], QDialog] = {}  # help and About, made when first shown
 
         self._build_layout()
-        self._build_menus()
+        self.export_menu = build_menus(self)
         self._connect(controller)
 
     # -- layout ------------------------------------------------------------------------------
@@ -152,55 +151,6 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 760])
         self.setCentralWidget(self.splitter)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        chats = bar.addMenu(translate("MainWindow", "&Chats"))
-        _add(chats, translate("MainWindow", "New chat"), lambda: self.controller.new_conversation(),
-             shortcuts.NEW_CHAT)
-        _add(chats, translate("MainWindow", "New temporary chat"),
-             lambda: self.controller.new_conversation(temporary=True), shortcuts.NEW_TEMPORARY_CHAT)
-        self.search_action = _add(chats, translate("MainWindow", "Search…"), self.open_search,
-                                  shortcuts.SEARCH)
-        chats.addSeparator()
-        _add(chats, translate("MainWindow", "Import…"), self.transfers.import_file)
-        self.export_menu = chats.addMenu(translate("MainWindow", "Export this chat"))
-        _add(self.export_menu, translate("MainWindow", "As Markdown…"),
-             lambda: self.transfers.export_current("md"))
-        _add(self.export_menu, translate("MainWindow", "As JSON (everything)…"),
-             lambda: self.transfers.export_current("json"))
-        export_all = chats.addMenu(translate("MainWindow", "Export all chats"))
-        _add(export_all, translate("MainWindow", "As Markdown…"), lambda: self.transfers.export_all("md"))
-        _add(export_all, translate("MainWindow", "As JSON (everything)…"),
-             lambda: self.transfers.export_all("json"))
-        _add(chats, translate("MainWindow", "Export rated replies for fine-tuning…"),
-             self.transfers.export_preferences)
-        chats.addSeparator()
-        _add(chats, translate("MainWindow", "Quit"), self.close, shortcuts.QUIT)
-
-        message = bar.addMenu(translate("MainWindow", "&Message"))
-        self.stop_action = _add(message, translate("MainWindow", "Stop writing"), self.controller.stop,
-                                shortcuts.STOP)
-        _add(message, translate("MainWindow", "Regenerate the last reply"), self.regenerate_last,
-             shortcuts.REGENERATE)
-        _add(message, translate("MainWindow", "Copy the last reply"), self.copy_last_reply,
-             shortcuts.COPY_LAST_REPLY)
-        # Up works in the empty message box only (elsewhere it moves the cursor): the composer
-        # handles it, and the menu just shows the key.
-        _add(message, translate("MainWindow", "Edit your last message") + "\t"
-             + shortcuts.EDIT_LAST.shown_keys(), self.edit_last_message)
-
-        models = bar.addMenu(translate("MainWindow", "M&odels"))
-        _add(models, translate("MainWindow", "Manage models…"), self.models_dialog.open_library,
-             shortcuts.MODELS)
-        _add(models, translate("MainWindow", "Download a model…"), self.models_dialog.open_download)
-        _add(models, translate("MainWindow", "Cancel loading"), self.controller.loader.cancel)
-        view = bar.addMenu(translate("MainWindow", "&View"))
-        view.addAction(self.settings_action)
-        _add(view, self.sidebar.trash_button.text(), self.sidebar.trash_button.toggle)
-        help_menu = bar.addMenu(translate("MainWindow", "&Help"))
-        _add(help_menu, translate("MainWindow", "Keyboard shortcuts"), self.show_shortcuts, shortcuts.HELP)
-        _add(help_menu, translate("MainWindow", "About Parley"), self.show_about)
 
     def _connect(self, controller: ChatController) -> None:
         controller.conversationOpened.connect(self._show_conversation)
@@ -372,11 +322,3 @@ class MainWindow(TakesModelDrops, QMainWindow):
         self.controller.shutdown()
         super().closeEvent(event)
 
-
-def _add(menu: QMenu, text: str, slot: Callable[[], object], shortcut: Shortcut | None = None) -> QAction:
-    """A menu action, with its shortcut from the one table of shortcuts."""
-    action = menu.addAction(text)
-    action.triggered.connect(lambda _=False: slot())
-    if shortcut is not None:
-        action.setShortcuts(shortcut.sequences())
-    return action
