@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import time
 
-from PySide6.QtCore import QDateTime, QLocale, QObject, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtCore import QDateTime, QEvent, QLocale, QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -126,6 +126,30 @@ def _tool_button(text: str, tip: str) -> QToolButton:
     return button
 
 
+class MessageEditor(QPlainTextEdit):
+    """The in-place editor: Ctrl+Enter submits, Esc cancels (rather than stopping a reply, which
+    is what Esc means everywhere else in the window)."""
+
+    submitted = Signal()
+    cancelled = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Escape:
+            event.accept()  # Esc is this editor's key, not the window's shortcut
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancelled.emit()
+        elif (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+              and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            self.submitted.emit()
+        else:
+            super().keyPressEvent(event)
+
+
 class MessageWidget(QFrame):
     """One message with its navigation and actions."""
 
@@ -163,8 +187,11 @@ class MessageWidget(QFrame):
         self.body = SafeTextView()
         self.body.setAccessibleName(translate("MessageWidget", "Reply") if is_reply
                                     else translate("MessageWidget", "Your message"))
-        self.editor = QPlainTextEdit()
+        self.editor = MessageEditor()
         self.editor.setAccessibleName(translate("MessageWidget", "Edit the message"))
+        self.editor.setToolTip(translate("MessageWidget", "Ctrl+Enter saves, Esc cancels"))
+        self.editor.submitted.connect(self._submit_edit)
+        self.editor.cancelled.connect(self.cancel_edit)
         self.edit_send = QPushButton(translate("MessageWidget", "Save as new version") if is_reply
                                      else translate("MessageWidget", "Send as new version"))
         self.edit_send.clicked.connect(self._submit_edit)
@@ -298,8 +325,11 @@ class MessageWidget(QFrame):
 
     def cancel_edit(self) -> None:
         """Close the editor; nothing changes."""
+        editing = self.editor.hasFocus()
         self.edit_box.hide()
         self.body.show()
+        if editing:
+            self.edit_button.setFocus()  # keyboard users stay where they were
 
     def _submit_edit(self) -> None:
         text = self.editor.toPlainText()

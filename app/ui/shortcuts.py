@@ -49,6 +49,9 @@ REGENERATE = Shortcut(("Ctrl+R",),
                       QT_TRANSLATE_NOOP("Shortcuts", "Write another version of the last reply"))
 EDIT_LAST = Shortcut(("Up",), QT_TRANSLATE_NOOP(
     "Shortcuts", "Edit your last message (in an empty message box)"))
+SAVE_EDIT = Shortcut(("Ctrl+Return",), QT_TRANSLATE_NOOP(
+    "Shortcuts", "Send or save an edited message (in its editor)"))
+CANCEL_EDIT = Shortcut(("Esc",), QT_TRANSLATE_NOOP("Shortcuts", "Cancel editing (in the editor)"))
 COPY_LAST_REPLY = Shortcut(("Ctrl+Shift+C",), QT_TRANSLATE_NOOP("Shortcuts", "Copy the last reply"))
 SEND = Shortcut(("Return",), QT_TRANSLATE_NOOP("Shortcuts", "Send the message"))
 NEW_LINE = Shortcut(("Shift+Return",), QT_TRANSLATE_NOOP("Shortcuts", "New line in the message"))
@@ -60,7 +63,8 @@ HELP = Shortcut(("F1", "Ctrl+/"), QT_TRANSLATE_NOOP("Shortcuts", "Show these sho
 QUIT = Shortcut(("Ctrl+Q",), QT_TRANSLATE_NOOP("Shortcuts", "Quit Parley"))
 
 ALL: tuple[Shortcut, ...] = (NEW_CHAT, NEW_TEMPORARY_CHAT, SEARCH, SEND, NEW_LINE, STOP, REGENERATE,
-                             EDIT_LAST, COPY_LAST_REPLY, SETTINGS, MODELS, RENAME, TRASH, HELP, QUIT)
+                             EDIT_LAST, SAVE_EDIT, CANCEL_EDIT, COPY_LAST_REPLY, SETTINGS, MODELS,
+                             RENAME, TRASH, HELP, QUIT)
 
 
 class ShortcutsDialog(QDialog):

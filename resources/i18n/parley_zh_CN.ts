@@ -1396,6 +1396,10 @@
         <translation>编辑消息</translation>
     </message>
     <message>
+        <source>Ctrl+Enter saves, Esc cancels</source>
+        <translation>Ctrl+Enter 保存，Esc 取消</translation>
+    </message>
+    <message>
         <source>Save as new version</source>
         <translation>保存为新版本</translation>
     </message>
@@ -2335,6 +2339,14 @@
     <message>
         <source>Edit your last message (in an empty message box)</source>
         <translation>编辑你的上一条消息（在空白输入框中）</translation>
+    </message>
+    <message>
+        <source>Send or save an edited message (in its editor)</source>
+        <translation>发送或保存编辑后的消息（在编辑框中）</translation>
+    </message>
+    <message>
+        <source>Cancel editing (in the editor)</source>
+        <translation>取消编辑（在编辑框中）</translation>
     </message>
     <message>
         <source>Copy the last reply</source>

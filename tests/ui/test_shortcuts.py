@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from app.core.models import MessageStatus, Role
 from app.ui import shortcuts
@@ -111,9 +110,9 @@ def test_ctrl_q_quits(open_session, qtbot) -> None:
 def test_f1_and_ctrl_slash_list_every_shortcut(open_session, qtbot, keys: str) -> None:
     session = open_session()
     press(session.window, keys)
-    qtbot.waitUntil(lambda: any(isinstance(w, ShortcutsDialog) and w.isVisible()
-                                for w in QApplication.topLevelWidgets()))
-    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ShortcutsDialog))
+    dialogs = session.window._dialogs
+    qtbot.waitUntil(lambda: ShortcutsDialog in dialogs and dialogs[ShortcutsDialog].isVisible())
+    dialog = dialogs[ShortcutsDialog]
     listed = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
     assert listed == [shortcut.shown_keys() for shortcut in shortcuts.ALL]
     dialog.hide()
@@ -127,3 +126,18 @@ def test_every_menu_shortcut_is_in_the_help(open_session) -> None:
         for action in menu.actions():
             for sequence in action.shortcuts():
                 assert sequence.toString() in documented, action.text()
+
+
+def test_in_the_message_editor_ctrl_enter_sends_and_esc_cancels(chatted, qtbot) -> None:
+    user = chatted.window.transcript.last_widget(Role.USER)
+    user.start_edit()
+    qtbot.waitUntil(user.editor.hasFocus)
+    QTest.keyClick(user.editor, Qt.Key.Key_Escape)
+    assert not user.edit_box.isVisible()
+    assert not chatted.controller.busy  # Esc in the editor cancels; it is not "stop"
+    user.start_edit()
+    user.editor.setPlainText("Hello again")
+    QTest.keyClick(user.editor, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: not chatted.controller.busy and len(replies(chatted)) == 2, timeout=10_000)
+    shown = [item.message.content for item in chatted.controller.branch()]
+    assert shown[0] == "Hello again"
