@@ -381,10 +381,9 @@ class ChatController(QObject):
             return False
         self.chat_store.add_message(item.message.conversation_id, Role.ASSISTANT, text,
                                     parent_id=item.message.parent_id)
-        self.branchChanged.emit(self.branch())
+        self.branchChanged.emit(self.branch())  # which also measures the context again
         if self.chat_store is self.store:
             self.refresh_conversations()
-        self.measure_context()
         return True
 
     def regenerate(self, message_id: int) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from app.core.settings_schema import option
 from app.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -36,16 +37,14 @@ translate = QCoreApplication.translate
 SYSTEM = "system"
 ENGLISH = "en"
 SIMPLIFIED_CHINESE = "zh_CN"
-# The languages Parley is translated into, each named in its own language.
-LANGUAGES: tuple[tuple[str, str], ...] = (
-    (SYSTEM, "System"), (ENGLISH, "English"), (SIMPLIFIED_CHINESE, "简体中文"))
 
 
 def resolve_language(setting: str, system_locale: str | None = None) -> str:
     """The language to show: the setting, or for "system" the system locale's, when Parley has a
     translation for it (any Chinese locale but Traditional gets Simplified Chinese), else English."""
     if setting != SYSTEM:
-        return setting if setting in dict(LANGUAGES) else ENGLISH
+        # The languages Parley is translated into are the choices of the "language" setting.
+        return setting if setting in dict(option("language").choices) else ENGLISH
     locale = system_locale if system_locale is not None else QLocale.system().name()
     traditional = locale.startswith(("zh_TW", "zh_HK", "zh_MO", "zh_Hant"))
     return SIMPLIFIED_CHINESE if locale.startswith("zh") and not traditional else ENGLISH

@@ -14,8 +14,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-SYSTEM, LIGHT, DARK = "system", "light", "dark"
-THEMES = (SYSTEM, LIGHT, DARK)
+SYSTEM, DARK = "system", "dark"  # values of the "theme" setting (the other is "light")
 
 _Role = QPalette.ColorRole
 _Group = QPalette.ColorGroup
