@@ -52,6 +52,21 @@ class AppPaths:
         return self.config_dir / "presets.json"
 
     @property
+    def connections_file(self) -> Path:
+        """Remote connections (names, addresses, models; never keys)."""
+        return self.config_dir / "connections.json"
+
+    @property
+    def api_keys_file(self) -> Path:
+        """API keys when there is no system keyring (mode 0600)."""
+        return self.config_dir / "api-keys.json"
+
+    @property
+    def api_token_file(self) -> Path:
+        """The local API server's bearer token (mode 0600)."""
+        return self.config_dir / "api-token"
+
+    @property
     def window_state_file(self) -> Path:
         """Window geometry and the last open conversation."""
         return self.config_dir / "window-state.ini"

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from app.core.chat_templates import MODEL_TEMPLATE, TemplateChoice
+from app.core.connections import RemoteTarget
 from app.core.errors import Phrase
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.offload import placement_text
 from app.core.settings import Settings
 
@@ -96,7 +98,8 @@ class GenerationRequest:
     reply_prefix_tokens: ReplyTokens | None = None  # its recorded tokens, when known
     overflow: OverflowPolicy = OverflowPolicy.DROP_OLDEST
     state_cache: StateCachePolicy = field(default_factory=lambda: StateCachePolicy.from_settings(Settings()))
-    purpose: str = "reply"  # or "title": a background request to name the conversation
+    purpose: str = "reply"  # "title": naming the conversation; "api": the local API server
+    grammar: str | None = None  # GBNF the reply must follow (API requests, when allowed)
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
@@ -118,11 +121,20 @@ class GenerationResult:
 
 @dataclass
 class LoadRequest:
-    """One model to load. ``cancel`` stops the load, set from any thread."""
+    """One model to load: a local file (``path``) or a remote connection's model (``remote``).
+    ``cancel`` stops the load, set from any thread."""
 
-    path: Path
+    path: Path | None
     settings: Settings
     cancel: threading.Event = field(default_factory=threading.Event)
+    remote: RemoteTarget | None = None
+
+    @property
+    def label(self) -> str:
+        """The model's name for the user: the file name, or ``MODEL @ CONNECTION``."""
+        if self.remote is not None:
+            return self.remote.label
+        return self.path.name if self.path is not None else ""
 
 
 @dataclass(frozen=True)
@@ -137,8 +149,11 @@ class ModelInfo:
     note: Phrase | None = None  # e.g. why GPU offload was not used
     total_layers: int | None = None
     identity: str = ""         # the model file's identity (size and content digest)
+    connection: str | None = None  # the remote connection it runs on (n_ctx 0: not known)
 
     @property
     def placement(self) -> Phrase:
-        """Where the model runs: "CPU" or "GPU 33/33 layers"."""
+        """Where the model runs: "CPU", "GPU 33/33 layers" or "on the server NAME"."""
+        if self.connection is not None:
+            return Phrase(QT_TRANSLATE_NOOP("Errors", "on the server {name}"), name=self.connection)
         return placement_text(self.gpu_layers, self.total_layers)

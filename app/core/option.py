@@ -41,6 +41,12 @@ class Group(enum.Enum):
     CONVERSATION = QT_TRANSLATE_NOOP("Settings", "Conversation")
     MEMORY = QT_TRANSLATE_NOOP("Settings", "Conversation memory")
     APPEARANCE = QT_TRANSLATE_NOOP("Settings", "Appearance")
+    API_SERVER = QT_TRANSLATE_NOOP("Settings", "Local API server")
+
+    @property
+    def app_wide(self) -> bool:
+        """Whether its options are the app's, never one chat's own (always stored as defaults)."""
+        return self in (Group.APPEARANCE, Group.API_SERVER)
 
 
 @dataclass(frozen=True)

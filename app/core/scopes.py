@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.settings import Settings, json_values, save_settings, validate_values
-from app.core.settings_schema import Group, SettingError, option
+from app.core.settings_schema import SettingError, option
 from app.core.store import Store
 
 
@@ -83,9 +83,9 @@ class SettingScopes:
     def set_values(self, scope: Scope, values: Mapping[str, Any]) -> None:
         """Validate ``values`` and keep them in ``scope``; SettingError changes nothing."""
         checked = {option(name).name: option(name).coerce(raw) for name, raw in values.items()}
-        # Appearance (theme, font size, language) is app-wide: always a default, never a chat's own.
+        # Appearance and the API server are app-wide: always a default, never a chat's own.
         app_wide = {name: value for name, value in checked.items()
-                    if scope is Scope.DEFAULTS or option(name).group is Group.APPEARANCE}
+                    if scope is Scope.DEFAULTS or option(name).group.app_wide}
         own = {name: value for name, value in checked.items() if name not in app_wide}
         if app_wide:
             self.defaults = self.defaults.with_changes(app_wide)

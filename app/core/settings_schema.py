@@ -98,6 +98,11 @@ OPTIONS: tuple[Option, ...] = (
            QT_TRANSLATE_NOOP("Settings", "Path to a GGUF model (pick one above the chat); empty means the "
                                          "bundled SmolLM2-135M-Instruct."),
            _RELOAD, _MODEL),
+    Option("connection", str, "", QT_TRANSLATE_NOOP("Settings", "Remote connection"),
+           QT_TRANSLATE_NOOP("Settings", "An OpenAI-compatible server to chat through instead of a local "
+                                         "model (pick one above the chat; add them in Models → "
+                                         "Connections); empty means the local model."),
+           _RELOAD, _MODEL),
     Option("n_ctx", int, 4096, QT_TRANSLATE_NOOP("Settings", "Context length"),
            QT_TRANSLATE_NOOP("Settings", "How many tokens of conversation the model can see at once; more "
                                          "needs more memory."),
@@ -190,6 +195,23 @@ OPTIONS: tuple[Option, ...] = (
            Applies.RESTART, Group.APPEARANCE,
            choices=(("system", QT_TRANSLATE_NOOP("Settings", "System")), ("en", "English"),
                     ("zh_CN", "简体中文"))),
+    # -- the local API server: app-wide --------------------------------------------------------
+    Option("api_server", bool, False, QT_TRANSLATE_NOOP("Settings", "Local API server"),
+           QT_TRANSLATE_NOOP("Settings", "Offer the loaded model to other programs over the OpenAI API on "
+                                         "this computer (127.0.0.1 only, with the token shown here)."),
+           Applies.NOW, Group.API_SERVER),
+    Option("api_port", int, 7275, QT_TRANSLATE_NOOP("Settings", "API server port"),
+           QT_TRANSLATE_NOOP("Settings", "The TCP port the local API server listens on."),
+           Applies.NOW, Group.API_SERVER, 1024, 65535),
+    Option("api_origins", tuple, (), QT_TRANSLATE_NOOP("Settings", "Allowed web origins"),
+           QT_TRANSLATE_NOOP("Settings", "Web pages allowed to call the API server from a browser, such "
+                                         "as http://localhost:3000; none by default."),
+           Applies.NOW, Group.API_SERVER, multiline=True),
+    Option("api_allow_grammar", bool, False, QT_TRANSLATE_NOOP("Settings", "Allow grammars"),
+           QT_TRANSLATE_NOOP("Settings", "Accept grammar and JSON-schema constraints in API requests. "
+                                         "llama.cpp's own parser reads them, so allow them only for "
+                                         "programs you trust."),
+           Applies.NOW, Group.API_SERVER),
 )
 
 _BY_NAME: Mapping[str, Option] = {o.name: o for o in OPTIONS}

@@ -91,6 +91,8 @@ class LlamaEngine:
         """Load ``request.path`` (unloading any previous model first, so two never share memory);
         ModelLoadError or LoadCancelled on failure."""
         self.unload()
+        if request.path is None:
+            raise GenerationError(QT_TRANSLATE_NOOP("Errors", "No model file was given to load."))
         settings = request.settings
         threads = int(settings["n_threads"]) or default_thread_count()
         params: dict[str, Any] = {
@@ -196,7 +198,7 @@ class LlamaEngine:
                 max_tokens=min(int(sampling["max_tokens"]), n_ctx - len(prompt)),
                 stops=_stop_texts(built.formatted.stop, request.template.stops, sampling["stop"]),
                 stopping_criteria=built.formatted.stopping_criteria, cancel=request.cancel,
-                on_text=on_text)
+                on_text=on_text, grammar=_grammar(request.grammar))
         except (RuntimeError, ValueError) as exc:
             raise GenerationError(QT_TRANSLATE_NOOP(
                 "Errors", "llama.cpp failed while generating ({problem}); try again, or lower the "
@@ -315,6 +317,18 @@ class _LastReply:
     messages: list[ChatMessage]
     template: TemplateChoice
     text: str
+
+
+def _grammar(gbnf: str | None) -> llama_cpp.LlamaGrammar | None:
+    """``gbnf`` parsed by llama.cpp (GenerationError when it does not parse)."""
+    if gbnf is None:
+        return None
+    try:
+        return llama_cpp.LlamaGrammar.from_string(gbnf, verbose=False)
+    except ValueError as exc:
+        raise GenerationError(QT_TRANSLATE_NOOP(
+            "Errors", "The grammar does not parse ({problem}); check its GBNF syntax."),
+            problem=exc) from exc
 
 
 def _conversation_key(messages: Sequence[ChatMessage]) -> str:

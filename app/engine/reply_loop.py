@@ -46,7 +46,8 @@ def held_back(text: str, stops: Sequence[str]) -> int:
 
 def run_reply_loop(llama: llama_cpp.Llama, prompt: list[int], *, sampling: dict[str, Any],
                    seed: int, max_tokens: int, stops: Sequence[str], stopping_criteria: Any,
-                   cancel: threading.Event, on_text: Callable[[str], None]) -> LoopResult:
+                   cancel: threading.Event, on_text: Callable[[str], None],
+                   grammar: llama_cpp.LlamaGrammar | None = None) -> LoopResult:
     """Generate after ``prompt`` (already evaluated up to its last token) and stream the text."""
     llama.set_seed(seed)
     result = LoopResult()
@@ -61,7 +62,7 @@ def run_reply_loop(llama: llama_cpp.Llama, prompt: list[int], *, sampling: dict[
         repeat_penalty=sampling["repeat_penalty"], presence_penalty=sampling["presence_penalty"],
         frequency_penalty=sampling["frequency_penalty"], mirostat_mode=sampling["mirostat_mode"],
         mirostat_tau=sampling["mirostat_tau"], mirostat_eta=sampling["mirostat_eta"],
-        stopping_criteria=stopping_criteria)
+        stopping_criteria=stopping_criteria, grammar=grammar)
     try:
         for token in tokens:
             if cancel.is_set():

@@ -9,6 +9,11 @@ the profile's crash marker (``LoadMarker``), so a native crash mid-load is known
 Modules are never imported on the worker thread: PySide6's import hook is not thread-safe
 (importing numpy there crashed the interpreter), so the engine factory is imported by the
 caller on the GUI thread.
+
+The worker holds two engines, made when first needed: the local llama.cpp one and a remote
+(OpenAI-compatible) one. A load request picks one; the other is closed, so a local model never
+holds memory while a remote connection is in use. Everything else goes to the one last loaded:
+the controller and the UI never know which it is.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ class Engine(Protocol):
                  on_text: Callable[[str], None]) -> GenerationResult: ...
     def remember_state(self, request: GenerationRequest) -> None: ...
     def measure(self, messages: list[ChatMessage], template: TemplateChoice, max_tokens: int,
-                state_cache: StateCachePolicy | None = None) -> ContextUsage: ...
+                state_cache: StateCachePolicy | None = None) -> ContextUsage | None: ...
     def close(self) -> None: ...
 
 
@@ -105,11 +110,13 @@ class EngineWorker(QObject):
     contextMeasured = Signal(int, object)  # measure id, ContextUsage
     closed = Signal()
 
-    def __init__(self, engine_factory: Callable[[], Engine], marker: LoadMarker | None = None) -> None:
+    def __init__(self, engine_factory: Callable[[], Engine], marker: LoadMarker | None = None,
+                 remote_factory: Callable[[], Engine] | None = None) -> None:
         super().__init__()
-        self._engine_factory = engine_factory
+        self._factories = {False: engine_factory, True: remote_factory}  # keyed by "is remote"
+        self._engines: dict[bool, Engine] = {}
         self._marker = marker
-        self._engine: Engine | None = None
+        self._engine: Engine | None = None  # the engine last loaded
         self._model_ready = False
         self.closing = threading.Event()  # set from the GUI thread: skip work that only saves time
 
@@ -130,15 +137,16 @@ class EngineWorker(QObject):
                 self.loadProgressed.emit(request, fraction)
 
         try:
-            engine = self._ensure_engine()
-            with self._marker.loading(request.path) if self._marker else nullcontext():
+            engine = self._switch_to(request.remote is not None)
+            marked = self._marker is not None and request.path is not None
+            with self._marker.loading(request.path) if marked else nullcontext():
                 info = engine.load(request, progress)
             self._model_ready = True
         except LoadCancelled:
             self.loadCancelled.emit(request)
             return
         except Exception as exc:  # every failure becomes a sentence; the app keeps running
-            log.warning("loading %s failed: %s", request.path, exc,
+            log.warning("loading %s failed: %s", request.label, exc,
                         exc_info=not isinstance(exc, ParleyError))
             self.loadFailed.emit(request, user_message(exc, QCoreApplication.translate))
             return
@@ -148,15 +156,28 @@ class EngineWorker(QObject):
     def probe(self) -> None:
         """Report whether this llama.cpp build can offload, and the GPUs it sees now."""
         try:
-            support = self._ensure_engine().offload_support()
+            support = self._made(remote=False).offload_support()
         except Exception:  # a broken driver must not stop the app: report no GPU
             log.exception("probing GPU offload failed")
             support = OffloadSupport(False)
         self.offloadProbed.emit(support)
 
-    def _ensure_engine(self) -> Engine:
-        if self._engine is None:
-            self._engine = self._engine_factory()
+    def _made(self, remote: bool) -> Engine:
+        """The local or the remote engine, made on first use."""
+        if remote not in self._engines:
+            factory = self._factories[remote]
+            if factory is None:
+                raise ParleyError(QT_TRANSLATE_NOOP(
+                    "Errors", "Remote connections are not available here."))
+            self._engines[remote] = factory()
+        return self._engines[remote]
+
+    def _switch_to(self, remote: bool) -> Engine:
+        """The engine a load needs; the other one lets go of its model (one in memory at a time)."""
+        other = self._engines.get(not remote)
+        if other is not None:
+            other.close()
+        self._engine = self._made(remote)
         return self._engine
 
     @Slot(int, object)
@@ -194,14 +215,16 @@ class EngineWorker(QObject):
         except Exception as exc:  # a meter must never break the chat
             log.info("measuring the context failed: %s", exc)
             return
-        self.contextMeasured.emit(measure_id, usage)
+        if usage is not None:  # a remote engine cannot count the server's tokens
+            self.contextMeasured.emit(measure_id, usage)
 
     @Slot()
     def shutdown(self) -> None:
-        """Close the engine on this thread, then end the thread's event loop."""
-        if self._engine is not None:
-            self._engine.close()
-            self._engine = None
+        """Close the engines on this thread, then end the thread's event loop."""
+        for engine in self._engines.values():
+            engine.close()
+        self._engines.clear()
+        self._engine = None
         self.closed.emit()
         thread = QThread.currentThread()
         if thread is not None:

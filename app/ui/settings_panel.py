@@ -51,6 +51,7 @@ GROUP_TITLES = {
     Group.CONVERSATION: QT_TRANSLATE_NOOP("SettingsPanel", "Conversation · applies to the next message"),
     Group.MEMORY: QT_TRANSLATE_NOOP("SettingsPanel", "Conversation memory · keeps long chats fast"),
     Group.APPEARANCE: QT_TRANSLATE_NOOP("SettingsPanel", "Appearance · for every chat"),
+    Group.API_SERVER: QT_TRANSLATE_NOOP("SettingsPanel", "Local API server · for every chat"),
 }
 # The scope names are ``Scope`` values (English, from app.core.scopes), marked here for lupdate.
 SCOPE_TEXT = (QT_TRANSLATE_NOOP("SettingsPanel", "All chats"),
