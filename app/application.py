@@ -18,15 +18,19 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME, __version__
+from app.core.api_keys import ApiKeys
+from app.core.engine import Engine
 from app.core.errors import ParleyError, user_message
 from app.core.scopes import SettingScopes
 from app.core.settings import Settings
 from app.engine.llama_engine import LlamaEngine
-from app.engine.worker import Engine, EngineWorker
+from app.engine.remote_engine import RemoteEngine
+from app.engine.worker import EngineWorker
 from app.paths import AppPaths
 from app.platform_check import display_problem
 from app.profile import Profile, open_profile
 from app.ui import dialogs
+from app.ui.connection_manager import ConnectionManager
 from app.ui.controller import ChatController
 from app.ui.i18n import resolve_language, translate, use_language
 from app.ui.main_window import MainWindow
@@ -62,18 +66,23 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def start_session(paths: AppPaths, model: str | Path | None = None,
-                  engine_factory: Callable[[Path], Engine] = LlamaEngine) -> GuiSession:
+                  engine_factory: Callable[[Path], Engine] = LlamaEngine,
+                  remote_factory: Callable[[ApiKeys], Engine] = RemoteEngine) -> GuiSession:
     """Open the profile, start the engine worker, load the model and build the window.
 
     ``model`` is this session's model instead of the configured one: a library name or a path.
-    ``engine_factory`` makes the engine, given where it keeps conversations' saved KV states.
+    ``engine_factory`` makes the engine, given where it keeps conversations' saved KV states;
+    ``remote_factory`` the engine for remote connections, given where API keys are.
     """
     profile = open_profile(paths)
     _use_appearance(profile.settings)  # before any widget is made: strings are translated then
     scopes = SettingScopes(profile.settings, paths.settings_file, profile.store)
-    worker = EngineWorker(lambda: engine_factory(paths.kv_state_dir), profile.load_marker)
-    controller = ChatController(profile.store, scopes, profile.presets, worker,
-                                profile.models, profile.load_marker)
+    if profile.connections.all():
+        profile.api_keys.prepare()  # on this thread: the worker reads keys when it connects
+    worker = EngineWorker(lambda: engine_factory(paths.kv_state_dir), profile.load_marker,
+                          remote_factory=lambda: remote_factory(profile.api_keys))
+    controller = ChatController(profile.store, scopes, profile.presets, worker, profile.models,
+                                profile.load_marker, ConnectionManager(profile.connections, profile.api_keys))
     state = QSettings(str(paths.window_state_file), QSettings.Format.IniFormat)
     window = MainWindow(controller, state)
     controller.settingsChanged.connect(lambda: _use_appearance(scopes.defaults, language=False))

@@ -2,14 +2,18 @@
 
     parley [--data-dir DIR] [--model PATH]             open the desktop app
     parley chat [--preset NAME] [--set NAME=VALUE]... MESSAGE   one exchange, streamed
+    parley chat --connection NAME [--model ID] MESSAGE  the same, through a remote server
     parley conversations [--json]                       list saved conversations
     parley export [--format md|json] (--all | ID) [-o FILE]   Markdown or lossless JSON
     parley export --preferences -o FILE.jsonl           rated alternatives, for fine-tuning
     parley import FILE                                  Parley JSON or ChatGPT conversations.json
     parley search QUERY [--json]                        search titles and messages
     parley models [--json] | add PATH | remove NAME | download URL_OR_REPO   the model library
+    parley connections [--json] | add NAME BASE_URL | remove NAME   remote OpenAI-compatible servers
 
-``--model`` takes a library name (see ``parley models``) or a path to a .gguf file.
+``--model`` takes a library name (see ``parley models``) or a path to a .gguf file; with
+``--connection``, a model id the server lists. A conversation that ran on a connection goes on
+there unless ``--model`` names a local model.
 
 ``--data-dir`` works before or after the subcommand. The headless commands use the same
 profile, store and engine code as the GUI. Errors exit non-zero with one line on stderr.
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from app import __version__
+from app.cli_connections import add_connections_command, run_connections_command
 from app.cli_history import (
     HISTORY_COMMANDS,
     add_history_commands,
@@ -35,8 +40,9 @@ from app.cli_history import (
 )
 from app.cli_models import add_models_command, run_models_command
 from app.core.bundled_model import resolve_model_path
+from app.core.engine import Engine
 from app.core.errors import ParleyError, user_message
-from app.core.generation import LoadRequest
+from app.core.generation import LoadRequest, ModelInfo
 from app.core.models import GenerationStats, Message
 from app.core.presets import PresetLibrary
 from app.core.scopes import SettingScopes
@@ -75,7 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--conversation", type=int, metavar="ID",
                       help="continue this conversation (see `parley conversations`)")
     chat.add_argument("--model", metavar="NAME_OR_PATH", default=argparse.SUPPRESS,
-                      help="model to use instead of the configured one: a library name or a file")
+                      help="model to use instead of the configured one: a library name or a file "
+                           "(with --connection: a model id the server lists)")
+    chat.add_argument("--connection", metavar="NAME",
+                      help="chat through this remote connection (see `parley connections`)")
     chat.add_argument("--json", action="store_true",
                       help="print one JSON object at the end instead of streaming text")
     chat.add_argument("--preset", metavar="NAME",
@@ -88,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print a JSON list")
     add_history_commands(commands, common)
     add_models_command(commands, common)
+    add_connections_command(commands, common)
     return parser
 
 
@@ -114,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models(paths, args)
         if args.command == "chat":
             return _chat(paths, args)
+        if args.command == "connections":
+            return _connections(paths, args)
         if args.command in HISTORY_COMMANDS:
             return _history(paths, args)
         return _list_conversations(paths, args)
@@ -139,8 +151,6 @@ def _open(paths: AppPaths) -> Profile:
 
 
 def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
-    from app.engine.llama_engine import LlamaEngine  # llama.cpp only when needed
-
     profile = _open(paths)
     store = profile.store
     try:
@@ -148,13 +158,10 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
             raise ParleyError(f"There is no conversation {args.conversation}; "
                               "list them with `parley conversations`.")
         settings = _effective_settings(profile, args)
-        model = profile.models.find(args.model) if args.model else resolve_model_path(
-            settings["model_path"])
-        engine = LlamaEngine(profile.paths.kv_state_dir)
-        with profile.load_marker.loading(model):
-            info = engine.load(LoadRequest(model, settings), lambda _progress: None)
+        engine, info, stamp = _load_for_chat(profile, settings, args)
+        settings = settings.with_changes(stamp)  # the reply records what it really ran on
         try:
-            turn = start_turn(store, args.conversation, args.message, settings, info.name)
+            turn = start_turn(store, args.conversation, args.message, settings, info.label, stamp)
             recorder = ReplyRecorder(store, turn)
 
             def show(text: str) -> None:
@@ -183,6 +190,40 @@ def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
     else:
         print()
     return 0
+
+
+def _load_for_chat(profile: Profile, settings: Settings,
+                   args: argparse.Namespace) -> tuple[Engine, ModelInfo, dict[str, str]]:
+    """The engine for ``parley chat``, loaded: the remote connection named by ``--connection``
+    (or by the conversation, unless ``--model`` names a local model), else the local model.
+    Also the settings a new conversation keeps, so it goes on where it started."""
+    name = args.connection or ("" if args.model else settings["connection"])
+    if name:
+        from app.engine.remote_engine import RemoteEngine  # networking code only when needed
+
+        target = profile.connections.find(name).target(args.model)
+        engine: Engine = RemoteEngine(profile.api_keys)
+        info = engine.load(LoadRequest(None, Settings(), remote=target), lambda _progress: None)
+        for unused in sorted(set(info.unused) & {setting for setting, _ in args.set}):
+            print(f"parley: note: {unused} is not sent to {name} (its API has no such field).",
+                  file=sys.stderr)
+        return engine, info, {"connection": name}
+    from app.engine.llama_engine import LlamaEngine  # llama.cpp only when needed
+
+    model = profile.models.find(args.model) if args.model else resolve_model_path(settings["model_path"])
+    engine = LlamaEngine(profile.paths.kv_state_dir)
+    with profile.load_marker.loading(model):
+        info = engine.load(LoadRequest(model, settings), lambda _progress: None)
+    bundled = model == profile.models.bundled_path()
+    return engine, info, {"model_path": "" if bundled else str(model), "connection": ""}
+
+
+def _connections(paths: AppPaths, args: argparse.Namespace) -> int:
+    profile = _open(paths)
+    try:
+        return run_connections_command(profile, args)
+    finally:
+        profile.close()
 
 
 def _models(paths: AppPaths, args: argparse.Namespace) -> int:

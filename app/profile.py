@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.core.api_keys import ApiKeys
+from app.core.connections import ConnectionBook
 from app.core.errors import ParleyError, Phrase
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.load_marker import LoadMarker
@@ -27,6 +29,8 @@ class Profile:
     presets: PresetLibrary
     store: Store
     models: ModelLibrary
+    connections: ConnectionBook
+    api_keys: ApiKeys
     warnings: list[Phrase] = field(default_factory=list)  # str() is English; the GUI translates
 
     @property
@@ -56,11 +60,13 @@ def open_profile(paths: AppPaths) -> Profile:
     settings, settings_warning = load_settings(paths.settings_file)
     presets, presets_warning = PresetLibrary.open(paths.presets_file)
     models = ModelLibrary(paths.models_dir, paths.model_library_file)
-    for warning in (settings_warning, presets_warning, models.warning):
+    connections = ConnectionBook(paths.connections_file)
+    for warning in (settings_warning, presets_warning, models.warning, connections.warning):
         if warning:
             warnings.append(warning)
     store, store_warning = open_store(paths.database)
     if store_warning:
         warnings.append(store_warning)
     store.mark_interrupted()
-    return Profile(paths, settings, presets, store, models, warnings)
+    return Profile(paths, settings, presets, store, models, connections, ApiKeys(paths.api_keys_file),
+                   warnings)

@@ -31,9 +31,9 @@ from PySide6.QtCore import (
 )
 
 from app.application import GuiSession, create_application, start_session
+from app.core.engine import Engine
 from app.core.models import ConversationRecord, Message, MessageStatus, Role
 from app.core.scopes import Scope
-from app.engine.worker import Engine
 from app.paths import AppPaths
 
 POLL_MS = 10  # how often a wait looks at its condition (the loop sleeps in between)

@@ -6,6 +6,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 os.environ["LC_ALL"] = "C.UTF-8"  # the tests expect English whatever language the machine speaks
+# API keys never reach the machine's real keyring: without one, they go to the profile's file.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +17,8 @@ import pytest
 from app.application import GuiSession, create_application, start_session
 from app.core.bundled_model import bundled_model_path
 from app.paths import AppPaths
-from tests.fakes import FakeEngine
+from tests.fakes import FakeEngine, FakeRemoteEngine
+from tests.llama_server import llama_server
 
 
 @pytest.fixture
@@ -34,6 +37,14 @@ def paths(data_dir: Path) -> AppPaths:
 def model_path() -> Path:
     """The bundled SmolLM2-135M-Instruct GGUF (installed by `make test`)."""
     return bundled_model_path()
+
+
+@pytest.fixture(scope="session")
+def llama_server_url(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a real OpenAI-compatible server (llama-cpp-python's) with the bundled
+    model, started once for every test that needs it."""
+    with llama_server(model_path, tmp_path_factory.mktemp("llama-server")) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +67,9 @@ def open_session(qtbot, paths: AppPaths) -> Iterator[SessionFactory]:
     sessions: list[GuiSession] = []
 
     def factory(engine_factory: Callable[[], object] = FakeEngine, wait_for_model: bool = True,
-                model: Path | None = Path("fake.gguf")) -> GuiSession:
-        session = start_session(paths, model, engine_factory)  # type: ignore[arg-type]
+                model: Path | None = Path("fake.gguf"),
+                remote_factory: Callable[..., object] = FakeRemoteEngine) -> GuiSession:
+        session = start_session(paths, model, engine_factory, remote_factory)  # type: ignore[arg-type]
         sessions.append(session)
         session.window.show()
         if wait_for_model:

@@ -105,6 +105,31 @@ class FakeEngine:
         self.closed = True
 
 
+class FakeRemoteEngine(FakeEngine):
+    """The fake for remote connections: loads a RemoteTarget (remembering the key it was
+    given) and, like the real remote engine, cannot count tokens."""
+
+    unused = ("top_k", "n_ctx")
+
+    def __init__(self, api_keys: object = None) -> None:
+        super().__init__()
+        self.api_keys = api_keys
+        self.targets: list[object] = []
+
+    def load(self, request: LoadRequest, on_progress: Callable[[float], None]) -> ModelInfo:
+        target = request.remote
+        assert target is not None and request.path is None
+        self.targets.append(target)
+        if self.fail_load:
+            raise ParleyError(self.fail_load)
+        on_progress(1.0)
+        return ModelInfo(target.base_url, target.model or "served-model", 0, 0, False,
+                         identity=f"remote:{target.name}", connection=target.name, unused=self.unused)
+
+    def measure(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 MESSAGE_OVERHEAD = 4
 
 

@@ -45,8 +45,21 @@ class ApiKeys:
 
     def __init__(self, file: Path, keyring_backend: object | None = None, use_keyring: bool = True) -> None:
         self.file = file
-        self._keyring = keyring_backend if keyring_backend is not None else (
-            _usable_keyring() if use_keyring else None)
+        self._backend = keyring_backend
+        self._looked = keyring_backend is not None or not use_keyring
+
+    @property
+    def _keyring(self) -> object | None:
+        """The keyring backend, looked for on first use (importing keyring takes a while)."""
+        if not self._looked:
+            self._backend = _usable_keyring()
+            self._looked = True
+        return self._backend
+
+    def prepare(self) -> None:
+        """Look for the keyring now. The GUI calls this on its own thread before any key is read
+        on another one: modules must not be imported on other threads with PySide6."""
+        _ = self._keyring
 
     @property
     def in_keyring(self) -> bool:

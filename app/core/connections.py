@@ -64,7 +64,12 @@ class RemoteTarget:
     @property
     def label(self) -> str:
         """How messages and the status bar name it: ``MODEL @ NAME``."""
-        return f"{self.model or '?'} @ {self.name}"
+        return remote_label(self.model or "?", self.name)
+
+
+def remote_label(model: str, connection: str) -> str:
+    """How a model on a remote connection is named in messages and the status bar."""
+    return f"{model} @ {connection}"
 
 
 def normalize_base_url(text: str) -> str:
@@ -76,10 +81,10 @@ def normalize_base_url(text: str) -> str:
         raise ParleyError(QT_TRANSLATE_NOOP(
             "Errors", "“{url}” is not a server address; write it like http://localhost:8080/v1."),
             url=text)
-    if parts.username or parts.password or parts.query or parts.fragment:
+    if parts.username or parts.password or parts.query or parts.fragment:  # not repeated: may hold a secret
         raise ParleyError(QT_TRANSLATE_NOOP(
-            "Errors", "“{url}” has a user name, query or fragment; give only the scheme, host, port "
-                      "and path, and put the key in the API key field."), url=text)
+            "Errors", "The server address has a user name, query or fragment; give only the scheme, host, "
+                      "port and path, and put the key in the API key field."))
     path = parts.path.rstrip("/") or "/v1"
     return urlunsplit((parts.scheme.lower(), parts.netloc, path, "", ""))
 

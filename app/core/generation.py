@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.chat_templates import MODEL_TEMPLATE, TemplateChoice
-from app.core.connections import RemoteTarget
+from app.core.connections import RemoteTarget, remote_label
 from app.core.errors import Phrase
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.offload import placement_text
@@ -150,6 +150,12 @@ class ModelInfo:
     total_layers: int | None = None
     identity: str = ""         # the model file's identity (size and content digest)
     connection: str | None = None  # the remote connection it runs on (n_ctx 0: not known)
+    unused: tuple[str, ...] = ()   # settings this engine does not use (shown as such, not dropped)
+
+    @property
+    def label(self) -> str:
+        """How messages name the model: the file name, or ``MODEL @ CONNECTION``."""
+        return remote_label(self.name, self.connection) if self.connection is not None else self.name
 
     @property
     def placement(self) -> Phrase:

@@ -24,19 +24,16 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from app.core.chat_templates import TemplateChoice
+from app.core.engine import Engine
 from app.core.errors import ParleyError, user_message
 from app.core.generation import (
     ChatMessage,
-    ContextUsage,
     GenerationRequest,
-    GenerationResult,
     LoadRequest,
-    ModelInfo,
     StateCachePolicy,
 )
 from app.core.i18n import QT_TRANSLATE_NOOP
@@ -47,19 +44,6 @@ from app.core.offload import OffloadSupport
 log = logging.getLogger(__name__)
 
 STREAM_INTERVAL_S = 0.03  # streamed text reaches the GUI at most this often (it shows it per frame)
-
-
-class Engine(Protocol):
-    """What the worker needs from an engine (the real one, or a fake in UI tests)."""
-
-    def load(self, request: LoadRequest, on_progress: Callable[[float], None]) -> ModelInfo: ...
-    def offload_support(self) -> OffloadSupport: ...
-    def generate(self, request: GenerationRequest,
-                 on_text: Callable[[str], None]) -> GenerationResult: ...
-    def remember_state(self, request: GenerationRequest) -> None: ...
-    def measure(self, messages: list[ChatMessage], template: TemplateChoice, max_tokens: int,
-                state_cache: StateCachePolicy | None = None) -> ContextUsage | None: ...
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)

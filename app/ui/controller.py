@@ -44,6 +44,7 @@ from app.core.turn import (
     start_turn,
 )
 from app.engine.worker import EngineWorker, MeasureRequest
+from app.ui.connection_manager import ConnectionManager
 from app.ui.context_meter import ContextTracker
 from app.ui.i18n import translate
 from app.ui.model_loader import ModelLoader
@@ -77,9 +78,11 @@ class ChatController(QObject):
     _shutdownRequested = Signal()  # to the worker (queued: it lives on its own thread)
 
     def __init__(self, store: Store, scopes: SettingScopes, presets: PresetLibrary,
-                 worker: EngineWorker, models: ModelLibrary, marker: LoadMarker | None = None) -> None:
+                 worker: EngineWorker, models: ModelLibrary, marker: LoadMarker | None = None,
+                 connections: ConnectionManager | None = None) -> None:
         super().__init__()
         self.store = store
+        self.connections = connections  # remote servers (None: local models only)
         self.scopes = scopes
         self.presets = presets
         self.current_conversation_id: int | None = None
@@ -104,7 +107,11 @@ class ChatController(QObject):
         self._asking: tuple[Reply, GenerationResult] | None = None  # waiting for the user's answer
         self.context = ContextTracker(worker)
         self.loader = ModelLoader(worker, lambda: self.settings,
-                                  lambda: not self.busy and not self._closed, marker)
+                                  lambda: not self.busy and not self._closed, marker,
+                                  connections.book if connections else None)
+        if connections is not None:
+            connections.changed.connect(self.loader.check_soon)  # the chat's connection may have changed
+            connections.problem.connect(self.errorOccurred)
         self.loader.problem.connect(self.errorOccurred)
         self.library = ModelManager(models, self._model_in_use)
         self.library.problem.connect(self.errorOccurred)
@@ -202,7 +209,15 @@ class ChatController(QObject):
     def choose_model(self, path: Path) -> None:
         """Switch to the model at ``path`` (the previous one is unloaded): the open chat keeps
         it, and new chats start with it."""
-        values = {"model_path": self._model_setting(path)}
+        self._choose({"model_path": self._model_setting(path), "connection": ""})
+
+    def choose_connection(self, name: str) -> None:
+        """Switch to the remote connection ``name`` (any local model is unloaded): the open chat
+        keeps it, and new chats start with it."""
+        self._choose({"connection": name})
+
+    def _choose(self, values: dict[str, str]) -> None:
+        """Use ``values`` in this chat and as the default for new ones, and load what they name."""
         self.scopes.set_values(Scope.DEFAULTS, values)
         self.scopes.set_values(Scope.CONVERSATION, values)
         self.loader.override = None
@@ -516,8 +531,12 @@ class ChatController(QObject):
     def _new_chat_overrides(self) -> dict[str, Any]:
         """A new chat's own settings: its draft, and the model it starts with (so it keeps
         that model when the default changes later)."""
-        model = self.loader.requested_path
-        stamp = {"model_path": self._model_setting(model)} if model else {}
+        stamp: dict[str, Any] = {}
+        requested = self.loader.requested
+        if isinstance(requested, Path):
+            stamp = {"model_path": self._model_setting(requested), "connection": ""}
+        elif requested is not None:
+            stamp = {"connection": requested.name}
         return {**stamp, **self.scopes.new_chat_overrides()}
 
     def _on_failed(self, reply: Reply, message: Message, reason: str) -> None:

@@ -28,6 +28,7 @@ from app.core.tree import BranchItem
 from app.ui import dialogs, shortcuts
 from app.ui.about_dialog import AboutDialog
 from app.ui.composer import Composer
+from app.ui.connections_dialog import ConnectionsDialog
 from app.ui.context_meter import ContextMeter
 from app.ui.controller import ChatController
 from app.ui.i18n import translate
@@ -101,6 +102,7 @@ class MainWindow(TakesModelDrops, QMainWindow):
 
         self.model_picker = ModelPicker(controller)
         self.models_dialog = ModelsDialog(controller, self)
+        self.connections_dialog = ConnectionsDialog(controller, self) if controller.connections else None
         self.model_status = ModelStatus(controller.loader)
         self.speed_label = QLabel()
         self.speed_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -166,6 +168,8 @@ class MainWindow(TakesModelDrops, QMainWindow):
         controller.errorOccurred.connect(self.show_error)
         controller.movedToTrash.connect(self._offer_undo)
         controller.context.usageChanged.connect(self._show_context)
+        controller.loader.loaded.connect(  # a remote server's token count is not known
+            lambda info: self.context_meter.setVisible(info is None or info.connection is None))
         controller.contextFull.connect(self._ask_context_full)
         actions = self.transcript.actions
         actions.navigate.connect(controller.show_sibling)

@@ -59,6 +59,8 @@ def build_menus(window: MainWindow) -> QMenu:
     _add(models, translate("MainWindow", "Manage models…"), window.models_dialog.open_library,
          shortcuts.MODELS)
     _add(models, translate("MainWindow", "Download a model…"), window.models_dialog.open_download)
+    if window.connections_dialog is not None:
+        _add(models, translate("MainWindow", "Connections…"), window.connections_dialog.open_dialog)
     _add(models, translate("MainWindow", "Cancel loading"), window.controller.loader.cancel)
     view = bar.addMenu(translate("MainWindow", "&View"))
     view.addAction(window.settings_action)

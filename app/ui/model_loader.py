@@ -8,6 +8,9 @@ generated: the controller calls ``check_now`` when the reply ends.
 Each load is a ``LoadRequest`` whose cancel flag the GUI sets directly: Cancel, a newer
 request, and shutdown all use it. Progress comes from llama.cpp's own callback.
 
+The settings name either a local model file (``model_path``) or a remote connection
+(``connection``); a remote target is loaded by the worker's remote engine the same way.
+
 Start-up honours the crash marker: when the app died loading a model last time, that model is
 not loaded automatically (not even when a setting or conversation asks for it) until the user
 chooses it explicitly.
@@ -21,8 +24,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.bundled_model import resolve_model_path
+from app.core.connections import ConnectionBook, RemoteTarget
 from app.core.errors import ParleyError
 from app.core.generation import LoadRequest, ModelInfo
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.load_marker import LoadMarker
 from app.core.offload import OffloadSupport
 from app.core.settings import Settings
@@ -30,6 +35,8 @@ from app.engine.worker import EngineWorker
 from app.ui.i18n import translate
 
 RELOAD_DELAY_MS = 400  # a load setting must rest this long before the model reloads
+
+Target = Path | RemoteTarget  # a model file, or a model on a remote connection
 
 
 class ModelLoader(QObject):
@@ -46,9 +53,11 @@ class ModelLoader(QObject):
     _probeRequested = Signal()
 
     def __init__(self, worker: EngineWorker, settings: Callable[[], Settings],
-                 may_reload: Callable[[], bool], marker: LoadMarker | None = None) -> None:
+                 may_reload: Callable[[], bool], marker: LoadMarker | None = None,
+                 connections: ConnectionBook | None = None) -> None:
         super().__init__()
         self._settings = settings
+        self._connections = connections
         self._may_reload = may_reload
         self._marker = marker
         self.info: ModelInfo | None = None
@@ -56,7 +65,7 @@ class ModelLoader(QObject):
         self.override: Path | None = None  # --model: this session only
         self.model_name = ""
         self._current: LoadRequest | None = None  # the newest request, until it ends
-        self._requested: tuple[Path, Settings] | None = None
+        self._requested: tuple[Target, Settings] | None = None
         self._held: Path | None = None  # the model the app died loading: only loaded on request
         self._started = False  # load() was called: from now on, follow the settings
         self._loadRequested.connect(worker.load)
@@ -76,9 +85,14 @@ class ModelLoader(QObject):
         return self._current is not None
 
     @property
-    def requested_path(self) -> Path | None:
-        """The model file loaded or being loaded (or held back after a crash)."""
+    def requested(self) -> Target | None:
+        """The model loaded or being loaded (or held back after a crash)."""
         return self._requested[0] if self._requested else None
+
+    @property
+    def requested_path(self) -> Path | None:
+        """The model file loaded or being loaded (None for a remote connection)."""
+        return self.requested if isinstance(self.requested, Path) else None
 
     def start(self, model: Path | None = None) -> None:
         """The first load at start-up: ``model`` or the one the settings name, unless the app
@@ -90,7 +104,7 @@ class ModelLoader(QObject):
         if crashed is not None:
             self._held = wanted[0]
             self._requested = wanted
-            self.model_name = wanted[0].name
+            self.model_name = _label(wanted[0])
             self.statusChanged.emit(translate("ModelLoader", "No model loaded"))
             self.problem.emit(LoadMarker.crash_message(crashed).shown(translate))
             return
@@ -129,16 +143,24 @@ class ModelLoader(QObject):
         if wanted != self._requested and wanted[0] != self._held:
             self._request(wanted)
 
-    def _wanted(self) -> tuple[Path, Settings]:
+    def _wanted(self) -> tuple[Target, Settings]:
+        """What the settings ask for: a remote connection's model (whose loading values do not
+        matter), or a model file with its loading values."""
         settings = self._settings()
+        if self.override is None and settings["connection"]:
+            if self._connections is None:
+                raise ParleyError(QT_TRANSLATE_NOOP("Errors", "Remote connections are not available here."))
+            return self._connections.find(settings["connection"]).target(), Settings()
         path = self.override or resolve_model_path(settings["model_path"])
         return path, Settings(settings.load_values())
 
-    def _request(self, wanted: tuple[Path, Settings]) -> None:
+    def _request(self, wanted: tuple[Target, Settings]) -> None:
         self.cancel()  # a newer choice replaces a load still under way
         self._requested = wanted
-        self.model_name = wanted[0].name
-        self._current = LoadRequest(*wanted)
+        target, settings = wanted
+        self.model_name = _label(target)
+        self._current = (LoadRequest(None, settings, remote=target) if isinstance(target, RemoteTarget)
+                         else LoadRequest(target, settings))
         self._loadRequested.emit(self._current)
 
     # -- the worker's answers (stale ones, from superseded requests, are ignored) -------------
@@ -150,7 +172,7 @@ class ModelLoader(QObject):
         self.loaded.emit(None)
         self.loadingChanged.emit(True)
         self.progressChanged.emit(0)
-        self.statusChanged.emit(translate("ModelLoader", "Loading {model}…").format(model=request.path.name))
+        self.statusChanged.emit(translate("ModelLoader", "Loading {model}…").format(model=request.label))
 
     def _on_progress(self, request: LoadRequest, fraction: float) -> None:
         if request is self._current:
@@ -161,10 +183,14 @@ class ModelLoader(QObject):
             return
         self._current = None
         self.info = info
-        self.model_name = info.name
+        self.model_name = info.label
         self.loadingChanged.emit(False)
-        self.statusChanged.emit(translate("ModelLoader", "{model} · {placement} · context {tokens}").format(
-            model=info.name, placement=info.placement.shown(translate), tokens=f"{info.n_ctx:,}"))
+        placement = info.placement.shown(translate)
+        self.statusChanged.emit(
+            translate("ModelLoader", "{model} · {placement}").format(model=info.name, placement=placement)
+            if info.connection is not None else
+            translate("ModelLoader", "{model} · {placement} · context {tokens}").format(
+                model=info.name, placement=placement, tokens=f"{info.n_ctx:,}"))
         self.loaded.emit(info)
         if info.note:
             self.problem.emit(info.note.shown(translate))
@@ -190,3 +216,8 @@ class ModelLoader(QObject):
     def _on_probed(self, support: OffloadSupport) -> None:
         self.offload = support
         self.offloadProbed.emit(support)
+
+
+def _label(target: Target) -> str:
+    """How messages name the model: the file name, or ``MODEL @ CONNECTION``."""
+    return target.label if isinstance(target, RemoteTarget) else target.name

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.generation import ModelInfo
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.option import Applies, Group, Option, SettingError
 from app.core.presets import Preset
@@ -110,6 +111,13 @@ class OptionRow:
                            if changed else self.label_text)
         self.reset.setEnabled(changed)
 
+    def mark_unused(self, note: str) -> None:
+        """Say (with a note) that the model in use ignores this setting, or ("") that it uses it."""
+        applies = translate("SettingsPanel", APPLIES_TEXT[self.option.applies])
+        self.applies.setText(translate("OptionRow", "not used") if note else applies)
+        self.applies.setToolTip(note)
+        self.label.setEnabled(not note)
+
     def show_error(self, message: str) -> None:
         """Show (or, with "", hide) why the last edit was refused."""
         self.error.setText(message)
@@ -155,6 +163,7 @@ class SettingsPanel(QWidget):
 
         self._build_layout()
         controller.settingsChanged.connect(self.refresh)
+        controller.loader.loaded.connect(self._mark_unused)
         self.refresh()
 
     # -- layout ------------------------------------------------------------------------------
@@ -234,6 +243,16 @@ class SettingsPanel(QWidget):
             translate("SettingsPanel", "Changes here apply to this chat only (%n overridden; ● marks them).",
                       None, count))
         self._fill_presets()
+
+    def _mark_unused(self, info: ModelInfo | None) -> None:
+        """Mark the settings the loaded model's engine ignores (a remote server's missing fields)."""
+        unused = set(info.unused) if info is not None else set()
+        server = info.connection if info is not None else None
+        note = (translate("SettingsPanel", "The server {name} does not take this setting, so it is not "
+                                           "sent.").format(name=server) if server else
+                translate("SettingsPanel", "The model in use does not take this setting."))
+        for name, row in self.rows.items():
+            row.mark_unused(note if name in unused else "")
 
     def _fill_presets(self) -> None:
         current = self.preset_box.currentData()

@@ -132,7 +132,7 @@ def test_user_message_translates_parley_errors_and_the_generic_sentences() -> No
 
 _ERROR_NAMES = {"ParleyError", "StoreError", "StoreDamagedError", "SettingError", "ModelLoadError",
                 "LoadCancelled", "ImportFileError", "ModelFileError", "ContextOverflowError",
-                "DownloadError", "DownloadCancelled", "GenerationError"}
+                "DownloadError", "DownloadCancelled", "GenerationError", "StreamCut"}
 _SOURCES = [*sorted((APP / "core").rglob("*.py")), *sorted((APP / "engine").rglob("*.py")),
             APP / "profile.py", APP / "paths.py"]
 
