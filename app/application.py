@@ -82,11 +82,14 @@ def start_session(paths: AppPaths, model: str | Path | None = None,
     worker = EngineWorker(lambda: engine_factory(paths.kv_state_dir), profile.load_marker,
                           remote_factory=lambda: remote_factory(profile.api_keys))
     controller = ChatController(profile.store, scopes, profile.presets, worker, profile.models,
-                                profile.load_marker, ConnectionManager(profile.connections, profile.api_keys))
+                                profile.load_marker, ConnectionManager(profile.connections, profile.api_keys),
+                                paths.api_token_file)
     state = QSettings(str(paths.window_state_file), QSettings.Format.IniFormat)
     window = MainWindow(controller, state)
     controller.settingsChanged.connect(lambda: _use_appearance(scopes.defaults, language=False))
     window.restore_state()
+    if controller.api is not None:
+        controller.api.apply()  # serve from the start when the setting is on
     for warning in profile.warnings:
         window.show_error(warning.shown(translate))
     try:

@@ -9,6 +9,7 @@
     parley import FILE                                  Parley JSON or ChatGPT conversations.json
     parley search QUERY [--json]                        search titles and messages
     parley models [--json] | add PATH | remove NAME | download URL_OR_REPO   the model library
+    parley serve [--port N] [--model NAME_OR_PATH] [--show-token]   the local OpenAI API server
     parley connections [--json] | add NAME BASE_URL | remove NAME   remote OpenAI-compatible servers
 
 ``--model`` takes a library name (see ``parley models``) or a path to a .gguf file; with
@@ -39,6 +40,7 @@ from app.cli_history import (
     run_history_command,
 )
 from app.cli_models import add_models_command, run_models_command
+from app.cli_serve import add_serve_command
 from app.core.bundled_model import resolve_model_path
 from app.core.engine import Engine
 from app.core.errors import ParleyError, user_message
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print a JSON list")
     add_history_commands(commands, common)
     add_models_command(commands, common)
+    add_serve_command(commands, common)
     add_connections_command(commands, common)
     return parser
 
@@ -120,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.application import run_gui  # Qt is imported only for the GUI
 
             return run_gui(paths, args.model)
+        if args.command == "serve":
+            from app.cli_serve import run_serve  # Qt and llama.cpp only when serving
+
+            return run_serve(paths, args)
         if args.command == "models":
             return _models(paths, args)
         if args.command == "chat":

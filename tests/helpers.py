@@ -45,11 +45,13 @@ def load_model(path: Path, settings: Settings | None = None) -> Any:
 
 
 def open_every_panel(window: Any) -> list[Any]:
-    """Show the settings panel and every dialog of ``window`` (About, shortcuts, search, models);
-    the top-level widgets to inspect, the window first."""
+    """Show the settings panel and every dialog of ``window`` (About, shortcuts, search, models,
+    connections); the top-level widgets to inspect, the window first."""
     window.settings_dock.show()
     window.show_about()
     window.show_shortcuts()
     window.search_dialog.open_search()
     window.models_dialog.open_library()
-    return [window, window.search_dialog, window.models_dialog, *window._dialogs.values()]
+    window.connections_dialog.open_dialog()
+    return [window, window.search_dialog, window.models_dialog, window.connections_dialog,
+            *window._dialogs.values()]

@@ -39,6 +39,7 @@ from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.kv_cache import common_prefix, file_identity
 from app.core.offload import OffloadSupport
 from app.engine.gpu import probe_offload
+from app.engine.grammars import check_gbnf
 from app.engine.kv_state import StateKeeper, context_key, template_key
 from app.engine.loading import open_model
 from app.engine.prompt_tokens import GenerationError, PromptBuilder
@@ -175,6 +176,7 @@ class LlamaEngine:
                  on_text: Callable[[str], None]) -> GenerationResult:
         """Stream a reply to ``request`` through ``on_text``; stop early when cancel is set."""
         llama, prompts = self._require_model()
+        grammar = _grammar(request.grammar)  # before any work: a grammar llama.cpp refuses fails here
         n_ctx = llama.n_ctx()
         sampling = request.sampling
         prefix = self._prefix_tokens(request)
@@ -198,7 +200,7 @@ class LlamaEngine:
                 max_tokens=min(int(sampling["max_tokens"]), n_ctx - len(prompt)),
                 stops=_stop_texts(built.formatted.stop, request.template.stops, sampling["stop"]),
                 stopping_criteria=built.formatted.stopping_criteria, cancel=request.cancel,
-                on_text=on_text, grammar=_grammar(request.grammar))
+                on_text=on_text, grammar=grammar)
         except (RuntimeError, ValueError) as exc:
             raise GenerationError(QT_TRANSLATE_NOOP(
                 "Errors", "llama.cpp failed while generating ({problem}); try again, or lower the "
@@ -320,15 +322,13 @@ class _LastReply:
 
 
 def _grammar(gbnf: str | None) -> llama_cpp.LlamaGrammar | None:
-    """``gbnf`` parsed by llama.cpp (GenerationError when it does not parse)."""
+    """``gbnf`` for the sampler, checked first (GrammarError when it cannot be used):
+    ``LlamaGrammar.from_string`` does not parse it, and a grammar llama.cpp refuses when the
+    sampler is built would crash the process at the first token."""
     if gbnf is None:
         return None
-    try:
-        return llama_cpp.LlamaGrammar.from_string(gbnf, verbose=False)
-    except ValueError as exc:
-        raise GenerationError(QT_TRANSLATE_NOOP(
-            "Errors", "The grammar does not parse ({problem}); check its GBNF syntax."),
-            problem=exc) from exc
+    check_gbnf(gbnf)
+    return llama_cpp.LlamaGrammar.from_string(gbnf, verbose=False)
 
 
 def _conversation_key(messages: Sequence[ChatMessage]) -> str:

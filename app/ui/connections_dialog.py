@@ -62,7 +62,8 @@ class ConnectionsDialog(QDialog):
         self.list = QListWidget()
         self.list.setAccessibleName(translate("ConnectionsDialog", "Connections"))
         self.list.currentTextChanged.connect(self._show)
-        self.name = self._line(translate("ConnectionsDialog", "Name"), "workstation")
+        self.name = self._line(translate("ConnectionsDialog", "Name"),
+                               translate("ConnectionsDialog", "for example: workstation"))
         self.address = self._line(translate("ConnectionsDialog", "Server address"), "http://localhost:8080/v1")
         self.key = self._line(translate("ConnectionsDialog", "API key"), "")
         self.key.setEchoMode(QLineEdit.EchoMode.Password)

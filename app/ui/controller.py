@@ -24,6 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from app.api.service import ApiService
 from app.core.chat_templates import choose_template
 from app.core.errors import ParleyError
 from app.core.generation import GenerationResult, ModelInfo, OverflowPolicy, StateCachePolicy
@@ -79,7 +80,8 @@ class ChatController(QObject):
 
     def __init__(self, store: Store, scopes: SettingScopes, presets: PresetLibrary,
                  worker: EngineWorker, models: ModelLibrary, marker: LoadMarker | None = None,
-                 connections: ConnectionManager | None = None) -> None:
+                 connections: ConnectionManager | None = None,
+                 api_token_file: Path | None = None) -> None:
         super().__init__()
         self.store = store
         self.connections = connections  # remote servers (None: local models only)
@@ -117,6 +119,11 @@ class ChatController(QObject):
         self.library.problem.connect(self.errorOccurred)
         self.titles = TitleMaker(worker, request_ids)
         self.titles.titled.connect(self._on_titled)
+        # The local API server shares the worker: its requests (negative ids) queue behind replies.
+        self.api = ApiService(worker, lambda: self.scopes.defaults, api_token_file) \
+            if api_token_file is not None else None
+        if self.api is not None:
+            self.settingsChanged.connect(self.api.apply)
         for changed in (self.conversationOpened, self.branchChanged, self.settingsChanged,
                         self.loader.loaded):
             changed.connect(lambda *_: self.measure_context())
@@ -569,6 +576,8 @@ class ChatController(QObject):
         if self._closed:
             return
         self._closed = True  # first: nothing below may start a reply or a model load
+        if self.api is not None:
+            self.api.stop()  # cancels API requests, so the worker is free to close at once
         self._worker.closing.set()  # the worker skips saving state: closing stays within a second
         self.loader.cancel()
         self.library.cancel_downloads()

@@ -36,6 +36,7 @@ from app.core.presets import Preset
 from app.core.scopes import Scope
 from app.core.settings_schema import option, options_in
 from app.ui import dialogs
+from app.ui.api_server_section import ApiServerSection
 from app.ui.controller import ChatController
 from app.ui.i18n import translate
 from app.ui.option_editors import OptionEditor, TextEditor, editor_for
@@ -194,6 +195,9 @@ class SettingsPanel(QWidget):
                 row.editor.edited.connect(lambda value, name=name: self._on_edited(name, value))
                 row.reset.clicked.connect(lambda _=False, name=name: self._reset(name))
                 self.rows[name] = row
+            if group is Group.API_SERVER and self.controller.api is not None:
+                self.api_section = ApiServerSection(self.controller.api)
+                grid.addWidget(self.api_section, grid.rowCount(), 0, 1, grid.columnCount())
             groups_layout.addWidget(box)
         groups_layout.addStretch(1)
         scroll = QScrollArea()

@@ -81,6 +81,72 @@
     </message>
 </context>
 <context>
+    <name>ApiServerSection</name>
+    <message>
+        <source>API server state</source>
+        <translation>API 服务器状态</translation>
+    </message>
+    <message>
+        <source>API server address</source>
+        <translation>API 服务器地址</translation>
+    </message>
+    <message>
+        <source>Bearer token</source>
+        <translation>访问令牌</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Show the token</source>
+        <translation>显示令牌</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy the token</source>
+        <translation>复制令牌</translation>
+    </message>
+    <message>
+        <source>New token</source>
+        <translation>生成新令牌</translation>
+    </message>
+    <message>
+        <source>Make a new token</source>
+        <translation>生成一个新令牌</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <source>Token:</source>
+        <translation>令牌：</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>隐藏</translation>
+    </message>
+    <message>
+        <source>Programs using the current token will need the new one. Make a new token?</source>
+        <translation>使用当前令牌的程序将需要改用新令牌。要生成新令牌吗？</translation>
+    </message>
+</context>
+<context>
+    <name>ApiService</name>
+    <message>
+        <source>Off</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Serving at {url}</source>
+        <translation>正在 {url} 提供服务</translation>
+    </message>
+</context>
+<context>
     <name>Application</name>
     <message>
         <source>{app} cannot start</source>
@@ -126,6 +192,137 @@
     <message>
         <source>Message</source>
         <translation>消息</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionsDialog</name>
+    <message>
+        <source>Automatic (from the server&apos;s model list)</source>
+        <translation>自动（根据服务器的模型列表判断）</translation>
+    </message>
+    <message>
+        <source>OpenAI fields only (OpenAI, Ollama, LM Studio)</source>
+        <translation>仅 OpenAI 字段（OpenAI、Ollama、LM Studio）</translation>
+    </message>
+    <message>
+        <source>llama.cpp (llama-server): all samplers</source>
+        <translation>llama.cpp（llama-server）：全部采样器</translation>
+    </message>
+    <message>
+        <source>vLLM: top-k, min-p, repetition penalty</source>
+        <translation>vLLM：top-k、min-p、重复惩罚</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>for example: workstation</source>
+        <translation>例如：工作站</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <source>Forget key</source>
+        <translation>清除密钥</translation>
+    </message>
+    <message>
+        <source>Remove the stored API key</source>
+        <translation>移除已保存的 API 密钥</translation>
+    </message>
+    <message>
+        <source>API</source>
+        <translation>API</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>the server&apos;s first model</source>
+        <translation>服务器的第一个模型</translation>
+    </message>
+    <message>
+        <source>List models</source>
+        <translation>列出模型</translation>
+    </message>
+    <message>
+        <source>Ask the server which models it offers</source>
+        <translation>向服务器查询它提供哪些模型</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>移除…</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Save and use in this chat</source>
+        <translation>保存并在此对话中使用</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Server address:</source>
+        <translation>服务器地址：</translation>
+    </message>
+    <message>
+        <source>API key:</source>
+        <translation>API 密钥：</translation>
+    </message>
+    <message>
+        <source>API:</source>
+        <translation>API：</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>stored; type a new key to replace it</source>
+        <translation>已保存；输入新密钥即可替换</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Saved “{name}”.</source>
+        <translation>已保存“{name}”。</translation>
+    </message>
+    <message>
+        <source>Remove connection</source>
+        <translation>移除连接</translation>
+    </message>
+    <message>
+        <source>Remove the connection “{name}” and forget its API key? Chats that used it keep their messages.</source>
+        <translation>要移除连接“{name}”并清除它的 API 密钥吗？使用过它的对话会保留其中的消息。</translation>
+    </message>
+    <message>
+        <source>Asking {address} for its models…</source>
+        <translation>正在向 {address} 查询模型…</translation>
+    </message>
+    <message>
+        <source>The server offers %n model(s); it speaks the {dialect} dialect.</source>
+        <translation>服务器提供 %n 个模型；它使用 {dialect} 风格的 API。</translation>
     </message>
 </context>
 <context>
@@ -931,6 +1128,10 @@
         <translation>只有被停止或被截断的回复才能继续。</translation>
     </message>
     <message>
+        <source>No model file was given to load.</source>
+        <translation>没有指定要加载的模型文件。</translation>
+    </message>
+    <message>
         <source>No model is loaded; choose a model and try again.</source>
         <translation>尚未加载模型；请选择一个模型后重试。</translation>
     </message>
@@ -959,8 +1160,28 @@
         <translation>设置中选择的对话模板有错误（{problem}）；请在设置中选择其他对话模板。</translation>
     </message>
     <message>
+        <source>No remote connection was given to load.</source>
+        <translation>没有指定要加载的远程连接。</translation>
+    </message>
+    <message>
+        <source>No API key is stored for the connection {name}; enter it again in Models → Connections.</source>
+        <translation>连接 {name} 没有保存 API 密钥；请在“模型 → 连接”中重新输入。</translation>
+    </message>
+    <message>
+        <source>The server {name} cannot be asked to follow a grammar; use a local model for grammar-constrained replies.</source>
+        <translation>无法要求服务器 {name} 遵循语法；需要受语法约束的回复时，请使用本地模型。</translation>
+    </message>
+    <message>
         <source>No model is loaded; wait for it to load, or choose another model.</source>
         <translation>尚未加载模型；请等待它加载完成，或选择其他模型。</translation>
+    </message>
+    <message>
+        <source>The server {name} lists no models; load or install one on the server, then try again.</source>
+        <translation>服务器 {name} 没有列出任何模型；请在服务器上加载或安装一个模型，然后重试。</translation>
+    </message>
+    <message>
+        <source>The server {name} has no model “{model}”; it offers {models}. Choose one of them in Models → Connections.</source>
+        <translation>服务器 {name} 上没有模型“{model}”；它提供的模型有：{models}。请在“模型 → 连接”中选择其中之一。</translation>
     </message>
     <message>
         <source>Cannot create Parley&apos;s folders under {folder} ({reason}); choose another folder with --data-dir.</source>
@@ -1146,6 +1367,206 @@
         <source>Invalid settings were replaced by their defaults and {kept}: {problems}</source>
         <translation>无效的设置已替换为默认值，{kept}：{problems}</translation>
     </message>
+    <message>
+        <source>Port {port} is in use; choose another port in Settings → Local API server.</source>
+        <translation>端口 {port} 已被占用；请在“设置 → 本地 API 服务器”中选择其他端口。</translation>
+    </message>
+    <message>
+        <source>The local API server cannot listen on port {port} ({reason}); choose another port in Settings → Local API server.</source>
+        <translation>本地 API 服务器无法监听端口 {port}（{reason}）；请在“设置 → 本地 API 服务器”中选择其他端口。</translation>
+    </message>
+    <message>
+        <source>Cannot keep the API token in {path} ({reason}); check that folder&apos;s permissions.</source>
+        <translation>无法将 API 令牌保存到 {path}（{reason}）；请检查该文件夹的权限。</translation>
+    </message>
+    <message>
+        <source>API keys are stored in the system keyring ({name}).</source>
+        <translation>API 密钥保存在系统密钥环（{name}）中。</translation>
+    </message>
+    <message>
+        <source>No system keyring was found, so API keys are stored in {path}, a file only your user account can read.</source>
+        <translation>未找到系统密钥环，因此 API 密钥保存在 {path} 中，该文件只有你的用户账户可以读取。</translation>
+    </message>
+    <message>
+        <source>The API key file {path} cannot be read ({reason}); fix or remove it, then enter the keys again.</source>
+        <translation>无法读取 API 密钥文件 {path}（{reason}）；请修复或删除它，然后重新输入密钥。</translation>
+    </message>
+    <message>
+        <source>Cannot save the API key to {path} ({reason}); check the folder&apos;s permissions.</source>
+        <translation>无法将 API 密钥保存到 {path}（{reason}）；请检查该文件夹的权限。</translation>
+    </message>
+    <message>
+        <source>The system keyring refused the request ({reason}); unlock it and try again.</source>
+        <translation>系统密钥环拒绝了请求（{reason}）；请将其解锁后重试。</translation>
+    </message>
+    <message>
+        <source>“{url}” is not a server address; write it like http://localhost:8080/v1.</source>
+        <translation>“{url}”不是服务器地址；请写成 http://localhost:8080/v1 这样的形式。</translation>
+    </message>
+    <message>
+        <source>The server address has a user name, query or fragment; give only the scheme, host, port and path, and put the key in the API key field.</source>
+        <translation>服务器地址中包含用户名、查询参数或片段；请只提供协议、主机、端口和路径，并将密钥填入“API 密钥”栏。</translation>
+    </message>
+    <message>
+        <source>“{name}” cannot name a connection; use up to 64 letters, digits, spaces and . @ + - _ (starting with a letter or digit).</source>
+        <translation>“{name}”不能用作连接名称；请使用最多 64 个字母、数字、空格及 . @ + - _（以字母或数字开头）。</translation>
+    </message>
+    <message>
+        <source>connections</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>{count} of its entries are not valid connections</source>
+        <translation>其中有 {count} 个条目不是有效的连接</translation>
+    </message>
+    <message>
+        <source>There is no connection called “{name}”; add it in Models → Connections or with `parley connections add`.</source>
+        <translation>没有名为“{name}”的连接；请在“模型 → 连接”中添加，或使用 `parley connections add` 添加。</translation>
+    </message>
+    <message>
+        <source>A connection called “{name}” already exists; choose another name.</source>
+        <translation>名为“{name}”的连接已存在；请换一个名称。</translation>
+    </message>
+    <message>
+        <source>Cannot save the connections to {path} ({reason}); check the folder&apos;s permissions and free space.</source>
+        <translation>无法将连接保存到 {path}（{reason}）；请检查该文件夹的权限和可用空间。</translation>
+    </message>
+    <message>
+        <source>on the server {name}</source>
+        <translation>在服务器 {name} 上</translation>
+    </message>
+    <message>
+        <source>The server {name} answered with something that is not JSON (“{start}”); check that {url} is an OpenAI-compatible API (the address usually ends in /v1).</source>
+        <translation>服务器 {name} 返回的内容不是 JSON（“{start}”）；请检查 {url} 是否为兼容 OpenAI 的 API（地址通常以 /v1 结尾）。</translation>
+    </message>
+    <message>
+        <source>The server {name} streamed something that is not a reply (“{start}”); check that {url} is an OpenAI-compatible API.</source>
+        <translation>服务器 {name} 流式返回的内容不是回复（“{start}”）；请检查 {url} 是否为兼容 OpenAI 的 API。</translation>
+    </message>
+    <message>
+        <source>The server {name} reported an error while writing the reply ({detail}); try again, or look at the server&apos;s log.</source>
+        <translation>服务器 {name} 在生成回复时报告了错误（{detail}）；请重试，或查看服务器的日志。</translation>
+    </message>
+    <message>
+        <source>The server {name} did not accept the API key ({detail}); check its API key in Models → Connections.</source>
+        <translation>服务器 {name} 不接受该 API 密钥（{detail}）；请在“模型 → 连接”中检查它的 API 密钥。</translation>
+    </message>
+    <message>
+        <source>The server {name} refused access ({detail}); check its API key in Models → Connections, and that the key may use this model.</source>
+        <translation>服务器 {name} 拒绝访问（{detail}）；请在“模型 → 连接”中检查它的 API 密钥，并确认该密钥有权使用此模型。</translation>
+    </message>
+    <message>
+        <source>The server {name} knows no model “{model}” or has no API at {url} ({detail}); pick one of its models, and check that the base URL ends in the API path (usually /v1).</source>
+        <translation>服务器 {name} 没有模型“{model}”，或者 {url} 处没有 API（{detail}）；请选择它提供的模型之一，并检查基础 URL 是否以 API 路径（通常是 /v1）结尾。</translation>
+    </message>
+    <message>
+        <source>The server {name} has no OpenAI-compatible API at {url} ({detail}); check the base URL, which usually ends in /v1.</source>
+        <translation>服务器 {name} 在 {url} 处没有兼容 OpenAI 的 API（{detail}）；请检查基础 URL，它通常以 /v1 结尾。</translation>
+    </message>
+    <message>
+        <source>The server {name} is limiting how often it may be asked ({detail}); try again in {seconds} seconds.</source>
+        <translation>服务器 {name} 正在限制请求频率（{detail}）；请在 {seconds} 秒后重试。</translation>
+    </message>
+    <message>
+        <source>The server {name} is limiting how often it may be asked ({detail}); wait a moment and try again.</source>
+        <translation>服务器 {name} 正在限制请求频率（{detail}）；请稍等片刻再试。</translation>
+    </message>
+    <message>
+        <source>The server {name} rejected the request: {detail}; change the setting it names, or choose another model, and try again.</source>
+        <translation>服务器 {name} 拒绝了请求：{detail}；请修改其中提到的设置，或选择其他模型，然后重试。</translation>
+    </message>
+    <message>
+        <source>The server {name} failed with error {status} ({detail}); try again later, or look at the server&apos;s log.</source>
+        <translation>服务器 {name} 出错，错误代码为 {status}（{detail}）；请稍后重试，或查看服务器的日志。</translation>
+    </message>
+    <message>
+        <source>The server {name} gave the unexpected answer {status} ({detail}); check the connection&apos;s address in Models → Connections.</source>
+        <translation>服务器 {name} 返回了意外的响应 {status}（{detail}）；请在“模型 → 连接”中检查该连接的地址。</translation>
+    </message>
+    <message>
+        <source>The grammar is too long ({size} bytes); the most is {limit}.</source>
+        <translation>语法太长（{size} 字节）；上限为 {limit} 字节。</translation>
+    </message>
+    <message>
+        <source>The grammar contains a NUL character.</source>
+        <translation>语法中包含 NUL 字符。</translation>
+    </message>
+    <message>
+        <source>The grammar nests brackets {depth} deep; the most is {limit}.</source>
+        <translation>语法中的括号嵌套了 {depth} 层；最多允许 {limit} 层。</translation>
+    </message>
+    <message>
+        <source>llama.cpp refused the grammar (a syntax error, an undefined rule, no root rule, left recursion, too many repetitions, or a token reference, which is not supported here); check its GBNF syntax.</source>
+        <translation>llama.cpp 拒绝了该语法（原因可能是：句法错误、引用了未定义的规则、缺少 root 规则、左递归、重复次数过多，或使用了此处不支持的 token 引用）；请检查它的 GBNF 句法。</translation>
+    </message>
+    <message>
+        <source>The JSON schema must be an object.</source>
+        <translation>JSON 架构必须是一个对象。</translation>
+    </message>
+    <message>
+        <source>The JSON schema cannot be turned into a grammar ({problem}).</source>
+        <translation>无法将 JSON 架构转换为语法（{problem}）。</translation>
+    </message>
+    <message>
+        <source>The JSON schema is nested too deeply; the most is {limit} levels.</source>
+        <translation>JSON 架构嵌套太深；最多允许 {limit} 层。</translation>
+    </message>
+    <message>
+        <source>The JSON schema refers to {ref}; only references inside the schema (starting with #/) are supported.</source>
+        <translation>JSON 架构引用了 {ref}；只支持架构内部的引用（以 #/ 开头）。</translation>
+    </message>
+    <message>
+        <source>The JSON schema asks for {count} repetitions in all; the most is {limit}.</source>
+        <translation>JSON 架构总共要求 {count} 次重复；最多允许 {limit} 次。</translation>
+    </message>
+    <message>
+        <source>{key} in the JSON schema must be a whole number of at least 0.</source>
+        <translation>JSON 架构中的 {key} 必须是不小于 0 的整数。</translation>
+    </message>
+    <message>
+        <source>The server {name} did not list its models at {url}; check that the address is an OpenAI-compatible API (it usually ends in /v1).</source>
+        <translation>服务器 {name} 没有在 {url} 列出它的模型；请检查该地址是否为兼容 OpenAI 的 API（通常以 /v1 结尾）。</translation>
+    </message>
+    <message>
+        <source>The connection to the server {name} closed in the middle of the reply; the text so far is kept, and Continue can finish it.</source>
+        <translation>与服务器 {name} 的连接在回复中途断开；已生成的文本会保留，可用“继续”将其写完。</translation>
+    </message>
+    <message>
+        <source>The host name {host} of the server {name} could not be found ({reason}); check the address, and that this computer is online.</source>
+        <translation>找不到服务器 {name} 的主机名 {host}（{reason}）；请检查地址，并确认这台电脑已联网。</translation>
+    </message>
+    <message>
+        <source>The server {name} at {url} has a TLS certificate that cannot be trusted ({reason}); check the address, or the server&apos;s certificate.</source>
+        <translation>位于 {url} 的服务器 {name} 的 TLS 证书不可信（{reason}）；请检查地址或服务器的证书。</translation>
+    </message>
+    <message>
+        <source>A secure (TLS) connection to the server {name} at {url} failed ({reason}); check whether its address should start with http:// or https://.</source>
+        <translation>与位于 {url} 的服务器 {name} 建立安全（TLS）连接失败（{reason}）；请检查它的地址应以 http:// 还是 https:// 开头。</translation>
+    </message>
+    <message>
+        <source>The server {name} at {url} did not accept a connection within {seconds} seconds; check that the server is running and the address.</source>
+        <translation>位于 {url} 的服务器 {name} 在 {seconds} 秒内没有接受连接；请检查服务器是否正在运行，以及地址是否正确。</translation>
+    </message>
+    <message>
+        <source>The server {name} sent nothing for {seconds} seconds, so Parley stopped waiting; the server may be overloaded or stuck, so try again later.</source>
+        <translation>服务器 {name} 已有 {seconds} 秒没有发送任何内容，因此 Parley 停止了等待；服务器可能负载过高或已卡住，请稍后重试。</translation>
+    </message>
+    <message>
+        <source>The server {name} at {url} closed the connection without a proper answer; check that the address is an OpenAI-compatible API (http:// or https://).</source>
+        <translation>位于 {url} 的服务器 {name} 没有给出正常响应就关闭了连接；请检查该地址是否为兼容 OpenAI 的 API（http:// 或 https://）。</translation>
+    </message>
+    <message>
+        <source>The server {name} is not reachable at {url} ({reason}); check that the server is running and the address.</source>
+        <translation>无法通过 {url} 连接服务器 {name}（{reason}）；请检查服务器是否正在运行，以及地址是否正确。</translation>
+    </message>
+    <message>
+        <source>Talking to the server {name} at {url} failed ({reason}); check the connection and try again.</source>
+        <translation>与位于 {url} 的服务器 {name} 通信失败（{reason}）；请检查连接后重试。</translation>
+    </message>
+    <message>
+        <source>Remote connections are not available here.</source>
+        <translation>此处无法使用远程连接。</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -1252,6 +1673,10 @@
     <message>
         <source>Download a model…</source>
         <translation>下载模型…</translation>
+    </message>
+    <message>
+        <source>Connections…</source>
+        <translation>连接…</translation>
     </message>
     <message>
         <source>Cancel loading</source>
@@ -1511,6 +1936,10 @@
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
+        <source>{model} · {placement}</source>
+        <translation>{model} · {placement}</translation>
+    </message>
+    <message>
         <source>{model} · {placement} · context {tokens}</source>
         <translation>{model} · {placement} · 上下文 {tokens}</translation>
     </message>
@@ -1529,6 +1958,14 @@
 <context>
     <name>ModelPicker</name>
     <message>
+        <source>first model</source>
+        <translation>第一个模型</translation>
+    </message>
+    <message>
+        <source>{name} · {model} (remote)</source>
+        <translation>{name} · {model}（远程）</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -1539,6 +1976,10 @@
     <message>
         <source>{model} (missing)</source>
         <translation>{model}（缺失）</translation>
+    </message>
+    <message>
+        <source>{name} (removed connection)</source>
+        <translation>{name}（已移除的连接）</translation>
     </message>
     <message>
         <source>{model} (not in the library)</source>
@@ -1677,6 +2118,10 @@
         <source>● {setting}</source>
         <translation>● {setting}</translation>
     </message>
+    <message>
+        <source>not used</source>
+        <translation>未使用</translation>
+    </message>
 </context>
 <context>
     <name>ReplyStream</name>
@@ -1769,6 +2214,10 @@
     <message>
         <source>Appearance</source>
         <translation>外观</translation>
+    </message>
+    <message>
+        <source>Local API server</source>
+        <translation>本地 API 服务器</translation>
     </message>
     <message>
         <source>Automatic (from the model file)</source>
@@ -1925,6 +2374,14 @@
     <message>
         <source>Path to a GGUF model (pick one above the chat); empty means the bundled SmolLM2-135M-Instruct.</source>
         <translation>GGUF 模型的路径（可在对话上方选择）；留空则使用内置的 SmolLM2-135M-Instruct。</translation>
+    </message>
+    <message>
+        <source>Remote connection</source>
+        <translation>远程连接</translation>
+    </message>
+    <message>
+        <source>An OpenAI-compatible server to chat through instead of a local model (pick one above the chat; add them in Models → Connections); empty means the local model.</source>
+        <translation>代替本地模型用于对话的兼容 OpenAI 的服务器（可在对话上方选择；在“模型 → 连接”中添加）；留空则使用本地模型。</translation>
     </message>
     <message>
         <source>Context length</source>
@@ -2118,6 +2575,34 @@
         <source>The language of Parley&apos;s window; system follows the desktop&apos;s language. Takes effect when Parley starts again.</source>
         <translation>Parley 窗口的语言；“跟随系统”使用桌面的语言。重新启动 Parley 后生效。</translation>
     </message>
+    <message>
+        <source>Offer the loaded model to other programs over the OpenAI API on this computer (127.0.0.1 only, with the token shown here).</source>
+        <translation>通过 OpenAI API 将已加载的模型提供给这台电脑上的其他程序（仅限 127.0.0.1，需使用此处显示的令牌）。</translation>
+    </message>
+    <message>
+        <source>API server port</source>
+        <translation>API 服务器端口</translation>
+    </message>
+    <message>
+        <source>The TCP port the local API server listens on.</source>
+        <translation>本地 API 服务器监听的端口号。</translation>
+    </message>
+    <message>
+        <source>Allowed web origins</source>
+        <translation>允许的网页来源</translation>
+    </message>
+    <message>
+        <source>Web pages allowed to call the API server from a browser, such as http://localhost:3000; none by default.</source>
+        <translation>允许从浏览器调用 API 服务器的网页，例如 http://localhost:3000；默认不允许任何网页。</translation>
+    </message>
+    <message>
+        <source>Allow grammars</source>
+        <translation>允许语法约束</translation>
+    </message>
+    <message>
+        <source>Accept grammar and JSON-schema constraints in API requests. llama.cpp&apos;s own parser reads them, so allow them only for programs you trust.</source>
+        <translation>接受 API 请求中的语法和 JSON 架构约束。这些约束由 llama.cpp 自己的解析器读取，因此只应为你信任的程序开启。</translation>
+    </message>
 </context>
 <context>
     <name>SettingsPanel</name>
@@ -2156,6 +2641,10 @@
     <message>
         <source>Appearance · for every chat</source>
         <translation>外观 · 适用于所有对话</translation>
+    </message>
+    <message>
+        <source>Local API server · for every chat</source>
+        <translation>本地 API 服务器 · 适用于所有对话</translation>
     </message>
     <message>
         <source>All chats</source>
@@ -2240,6 +2729,14 @@
     <message>
         <source>Changes here apply to this chat only (%n overridden; ● marks them).</source>
         <translation>此处的更改仅适用于此对话（已覆盖 %n 项，以 ● 标记）。</translation>
+    </message>
+    <message>
+        <source>The server {name} does not take this setting, so it is not sent.</source>
+        <translation>服务器 {name} 不支持此设置，因此不会发送。</translation>
+    </message>
+    <message>
+        <source>The model in use does not take this setting.</source>
+        <translation>当前使用的模型不支持此设置。</translation>
     </message>
     <message>
         <source>Reset every setting for all chats to its built-in default?</source>

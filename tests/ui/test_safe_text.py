@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -99,6 +100,6 @@ def test_hostile_corpus_loads_no_file(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "rendered" in result.stdout
-    touched = [line for line in trace.read_text().splitlines()
-               if "secret" in line or "/dev/zero" in line or "/etc/passwd" in line]
+    touched = [line for line in trace.read_text().splitlines()  # (not Python's secrets.py)
+               if re.search(r"secret[-.]", line) or "/dev/zero" in line or "/etc/passwd" in line]
     assert touched == []

@@ -39,9 +39,10 @@ ALLOWED = {"Parley", "GGUF", "GPU", "CPU", "RAM", "KV", "MB", "GB", "KB", "JSON"
            "Instruct", "Mirostat", "tau", "eta", "Top", "Min", "Typical", "tok", "llama", "cpp", "Jinja",
            "Hugging", "Face", "English", "ChatGPT", "Qt", "PySide6", "Python", "Ctrl", "Shift", "Esc",
            "Return", "Enter", "Up", "Del", "Delete", "Alt", "Tab", "http", "https", "URL", "API", "ms",
-           "Linux", "macOS", "Windows", "token", "tokens"}
+           "Linux", "macOS", "Windows", "token", "tokens", "OpenAI", "localhost"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 _FILE_NAME = re.compile(r"\S+\.gguf\b")  # model file names are names, not English
+_PATH = re.compile(r"(?<![\w:/])/[^\s，。；）)]+")  # nor are absolute paths (where a key file is kept)
 
 
 def _run(tool: str, *args: str) -> None:
@@ -111,7 +112,7 @@ def _shown_texts(root: QWidget) -> Iterator[tuple[str, str]]:
 def _english(texts: Iterator[tuple[str, str]]) -> list[str]:
     found = []
     for where, text in texts:
-        text = _FILE_NAME.sub("", text)
+        text = _PATH.sub("", _FILE_NAME.sub("", text))
         words = [w for w in _WORD.findall(text) if w not in ALLOWED]
         if words:
             found.append(f"{where}: {text!r}")
