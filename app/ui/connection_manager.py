@@ -51,9 +51,9 @@ class ConnectionManager(QObject):
         renamed = old is not None and old.name != saved.name
         if key is not None or renamed:
             self._in_background(lambda: self._store_key(saved.name, key, old))
-        self.changed.emit()
         if on_saved is not None:
-            on_saved(saved)
+            on_saved(saved)  # before ``changed``: the dialog then shows the saved one, not the first
+        self.changed.emit()
         return True
 
     def _store_key(self, name: str, key: str | None, old: Connection | None) -> None:

@@ -171,3 +171,20 @@ def test_fake_engines_keep_their_roles(open_session) -> None:
     local = session.controller._worker._engines[False]
     assert isinstance(local, FakeEngine) and not isinstance(local, FakeRemoteEngine)
     assert all(path is not None for path, _ in local.loads)
+
+
+def test_after_saving_the_dialog_shows_the_saved_connection(open_session) -> None:
+    """A new connection that is not first in the list stays in the form once saved (a second
+    Save must not rename another connection)."""
+    dialog = open_session().window.connections_dialog
+    dialog.open_dialog()
+    for name in ("alpha", "zeta"):
+        dialog.new()
+        dialog.name.setText(name)
+        dialog.address.setText(f"http://{name}:8080")
+        assert dialog.save()
+        assert dialog.list.currentItem().text() == name and dialog.name.text() == name
+    dialog.model.setEditText("changed-model")
+    assert dialog.save()
+    book = dialog._manager.book
+    assert book.find("zeta").model == "changed-model" and book.find("alpha").model == ""
