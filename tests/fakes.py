@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from app.core.chat_templates import TemplateChoice
 from app.core.context import ContextFit, fit_messages, reply_reserve
@@ -111,15 +112,18 @@ class FakeRemoteEngine(FakeEngine):
 
     unused = ("top_k", "n_ctx")
 
-    def __init__(self, api_keys: object = None) -> None:
+    def __init__(self, api_keys: Any = None) -> None:
         super().__init__()
         self.api_keys = api_keys
         self.targets: list[object] = []
+        self.keys_seen: list[str | None] = []
 
     def load(self, request: LoadRequest, on_progress: Callable[[float], None]) -> ModelInfo:
         target = request.remote
         assert target is not None and request.path is None
         self.targets.append(target)
+        if target.has_key:  # like the real one: the key is read when connecting
+            self.keys_seen.append(self.api_keys.get(target.name))
         if self.fail_load:
             raise ParleyError(self.fail_load)
         on_progress(1.0)

@@ -133,15 +133,21 @@ class ConnectionBook:
         """The connection called ``name``, or None."""
         return self._connections.get(name)
 
-    def save(self, connection: Connection, replacing: str | None = None) -> Connection:
-        """Add ``connection`` (or replace the one called ``replacing``); checked and written at once."""
+    def checked(self, connection: Connection, replacing: str | None = None) -> Connection:
+        """``connection`` with its name and address normalized; ParleyError when either cannot be
+        used, or the name is another connection's."""
         name = check_name(connection.name)
-        connection = replace(connection, name=name, base_url=normalize_base_url(connection.base_url),
-                             model=connection.model.strip())
         if name != replacing and name in self._connections:
             raise ParleyError(QT_TRANSLATE_NOOP(
                 "Errors", "A connection called “{name}” already exists; choose another name."),
                 name=name)
+        return replace(connection, name=name, base_url=normalize_base_url(connection.base_url),
+                       model=connection.model.strip())
+
+    def save(self, connection: Connection, replacing: str | None = None) -> Connection:
+        """Add ``connection`` (or replace the one called ``replacing``); checked and written at once."""
+        connection = self.checked(connection, replacing)
+        name = connection.name
         connections = dict(self._connections)
         if replacing is not None:
             connections.pop(replacing, None)

@@ -8,6 +8,7 @@ over the network: both run off the GUI thread (``BackgroundJob``) and report bac
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -38,33 +39,35 @@ class ConnectionManager(QObject):
 
     def save(self, connection: Connection, key: str | None, replacing: str | None = None,
              on_saved: Callable[[Connection], None] | None = None) -> bool:
-        """Add or change a connection; ``key`` None keeps the stored key, "" forgets it.
-        False (with the reason shown) when the name or address is not usable."""
+        """Add or change a connection (``replacing``: its name; names do not change, chats keep
+        them); ``key`` None keeps the stored key, "" forgets it. A new key is stored first, off
+        the GUI thread, and the connection is written once it is there, so nothing ever reads a
+        key that is not stored yet. False (with the reason shown) when the form is not usable."""
         old = self.book.get(replacing) if replacing else None
-        has_key = bool(key) if key is not None else bool(old and old.has_key)
         try:
-            saved = self.book.save(Connection(connection.name, connection.base_url, connection.model,
-                                              connection.api, has_key), replacing)
+            checked = self.book.checked(connection, replacing)
         except ParleyError as exc:
             self.problem.emit(exc.shown(translate))
             return False
-        renamed = old is not None and old.name != saved.name
-        if key is not None or renamed:
-            self._in_background(lambda: self._store_key(saved.name, key, old))
-        if on_saved is not None:
-            on_saved(saved)  # before ``changed``: the dialog then shows the saved one, not the first
-        self.changed.emit()
-        return True
 
-    def _store_key(self, name: str, key: str | None, old: Connection | None) -> None:
-        if key is None and old is not None and old.has_key:  # renamed: the key moves with it
-            key = self.keys.get(old.name)
+        def write(has_key: bool) -> None:
+            try:
+                saved = self.book.save(replace(checked, has_key=has_key), replacing)
+            except ParleyError as exc:
+                self.problem.emit(exc.shown(translate))
+                return
+            if on_saved is not None:
+                on_saved(saved)  # before ``changed``: the dialog then shows it, not the first
+            self.changed.emit()
+
         if key:
-            self.keys.set(name, key)
+            self._in_background(lambda: self.keys.set(checked.name, key), lambda _: write(True))
+        elif key == "":
+            write(False)
+            self._in_background(lambda: self.keys.delete(checked.name))
         else:
-            self.keys.delete(name)
-        if old is not None and old.name != name:
-            self.keys.delete(old.name)
+            write(bool(old and old.has_key))
+        return True
 
     def remove(self, name: str) -> None:
         """Remove a connection and forget its key (the caller has asked to confirm)."""
@@ -81,15 +84,11 @@ class ConnectionManager(QObject):
         ``key`` None uses the stored key."""
         target = connection.target()
 
-        def work() -> tuple[str, list[str], ApiDialect]:
+        def work() -> tuple[list[str], ApiDialect]:
             stored = self.keys.get(connection.name) if key is None and connection.has_key else None
-            return (connection.name, *list_models(target, key or stored))
+            return list_models(target, key or stored)
 
-        # A bound method of this GUI-thread object, so the answer is queued to the GUI thread.
-        self._in_background(work, self._on_listed)
-
-    def _on_listed(self, found: tuple[str, list[str], ApiDialect]) -> None:
-        self.modelsListed.emit(*found)
+        self._in_background(work, lambda found: self.modelsListed.emit(connection.name, *found))
 
     def key_location(self) -> str:
         """Where keys are kept, as a sentence (looks for the keyring: not on every repaint)."""
@@ -97,9 +96,15 @@ class ConnectionManager(QObject):
 
     def _in_background(self, work: Callable[[], Any],
                        done: Callable[[Any], None] | None = None) -> None:
+        """Run ``work`` on a background thread; then ``done`` with its result, on the GUI thread
+        (through a bound method of this object: its slot is queued to the thread it lives in)."""
         self.keys.prepare()  # keyring is imported here, on the GUI thread
-        job = BackgroundJob(work)
-        if done is not None:
-            job.done.connect(done)  # before it starts: quick work may end at once
+        job = BackgroundJob(lambda: (done, work()))
+        job.done.connect(self._deliver)  # before it starts: quick work may end at once
         job.failed.connect(self.problem)
         job.start()
+
+    def _deliver(self, outcome: tuple[Callable[[Any], None] | None, Any]) -> None:
+        done, result = outcome
+        if done is not None:
+            done(result)

@@ -171,6 +171,10 @@ class ConnectionsDialog(QDialog):
             return
         self._editing = connection.name
         self.name.setText(connection.name)
+        self.name.setReadOnly(True)  # chats remember their connection by name
+        self.name.setToolTip(translate("ConnectionsDialog", "Chats remember their connection by this "
+                                                            "name, so it cannot change; add a new "
+                                                            "connection instead."))
         self.address.setText(connection.base_url)
         self.key.clear()
         self.key.setPlaceholderText(translate("ConnectionsDialog", "stored; type a new key to replace it")
@@ -187,6 +191,8 @@ class ConnectionsDialog(QDialog):
         self.list.clearSelection()
         for line in (self.name, self.address, self.key):
             line.clear()
+        self.name.setReadOnly(False)
+        self.name.setToolTip("")
         self.key.setPlaceholderText(translate("ConnectionsDialog", "none"))
         self.forget_button.setEnabled(False)
         self.dialect.setCurrentIndex(0)

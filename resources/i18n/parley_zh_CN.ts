@@ -297,6 +297,10 @@
         <translation>模型：</translation>
     </message>
     <message>
+        <source>Chats remember their connection by this name, so it cannot change; add a new connection instead.</source>
+        <translation>对话按此名称记住所用的连接，因此名称不能更改；如需新名称，请添加一个新连接。</translation>
+    </message>
+    <message>
         <source>stored; type a new key to replace it</source>
         <translation>已保存；输入新密钥即可替换</translation>
     </message>

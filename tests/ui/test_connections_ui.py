@@ -129,6 +129,8 @@ def test_the_dialog_adds_a_connection_with_its_key_and_removes_it(open_session, 
     qtbot.waitUntil(lambda: controller.model_info is not None
                     and controller.model_info.connection == "hosted")
     assert dialog.list.currentItem().text() == "hosted"
+    assert _remote_engine(session).keys_seen == ["sk-test-123"]  # stored before it was used
+    assert dialog.name.isReadOnly()  # chats remember it by name
 
     dialog.address.setText("not an address")
     assert not dialog.save()
