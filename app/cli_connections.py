@@ -2,6 +2,8 @@
 
     parley connections [list] [--json]                    every connection
     parley connections add NAME BASE_URL [--api-key-env VAR] [--model ID] [--api DIALECT]
+                                                          (an existing NAME is changed: its key,
+                                                          model and dialect stay unless given)
     parley connections remove NAME                        the connection and its stored key
 
 ``add`` reads the API key from the environment variable VAR (so it never appears in the shell's
@@ -39,10 +41,10 @@ def add_connections_command(commands: Any, common: argparse.ArgumentParser) -> N
     add.add_argument("name", metavar="NAME", help="a name for the connection")
     add.add_argument("base_url", metavar="BASE_URL", help="the API's address, e.g. http://localhost:8080/v1")
     add.add_argument("--api-key-env", metavar="VAR", help="read the API key from this environment variable")
-    add.add_argument("--model", metavar="ID", default="",
-                     help="the model to use (default: the server's first)")
-    add.add_argument("--api", choices=[d.value for d in ApiDialect], default=ApiDialect.AUTO.value,
-                     help="which fields beyond OpenAI's the server accepts (default: auto)")
+    add.add_argument("--model", metavar="ID",
+                     help="the model to use (default: the server's first, or the one chosen before)")
+    add.add_argument("--api", choices=[d.value for d in ApiDialect],
+                     help="which fields beyond OpenAI's the server accepts (default: auto, or as before)")
     remove = actions.add_parser("remove", parents=[common], help="remove a connection and its key")
     remove.add_argument("name", metavar="NAME")
 
@@ -64,11 +66,12 @@ def run_connections_command(profile: Profile, args: argparse.Namespace) -> int:
 
 def _add(profile: Profile, args: argparse.Namespace) -> None:
     key = _key_from_environment(args.api_key_env) if args.api_key_env else None
-    existing = profile.connections.get(args.name.strip())  # changed: its stored key is kept
+    existing = profile.connections.get(args.name.strip())  # changed: what is not given is kept
     has_key = key is not None or bool(existing and existing.has_key)
-    connection = profile.connections.save(
-        Connection(args.name, args.base_url, args.model, ApiDialect(args.api), has_key),
-        replacing=existing.name if existing else None)
+    model = args.model if args.model is not None else existing.model if existing else ""
+    api = ApiDialect(args.api) if args.api else existing.api if existing else ApiDialect.AUTO
+    connection = profile.connections.save(Connection(args.name, args.base_url, model, api, has_key),
+                                          replacing=existing.name if existing else None)
     if key is not None:
         profile.api_keys.set(connection.name, key)
         print(str(profile.api_keys.location))

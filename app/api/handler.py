@@ -165,15 +165,20 @@ class RequestHandler(BaseHTTPRequestHandler):
         if len(body) < length:
             raise ConnectionError("the client sent less than it declared")
         call = parse_chat_request(guard.json_object(body), settings, bool(settings["api_allow_grammar"]))
-        model = self.server.app.local_model().name
         bridge = self.server.app.bridge
+        # Queued even while a model loads: the worker runs it when its turn comes, and refuses
+        # it then if no local model is there (a remote one is never used for the API).
         generation = bridge.submit(call.request)
         try:
             first = self._next_event(generation)
             if first is None:
                 return  # the client left, or the server is stopping
+            info = bridge.model()
             if isinstance(first, Failed):
+                if info is None or info.connection is not None:  # nothing local to serve
+                    raise ApiError(503, first.reason, "server_error", "model_not_loaded")
                 raise ApiError(500, first.reason, "server_error")
+            model = info.name if info is not None else "parley"
             if isinstance(first, Finished) and first.result.finish_reason is FinishReason.CONTEXT_FULL:
                 raise ApiError(400, "The messages do not fit the model's context window.",
                                code="context_length_exceeded", param="messages")

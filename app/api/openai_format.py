@@ -53,7 +53,8 @@ def parse_chat_request(body: dict[str, Any], settings: Settings, allow_grammar: 
     if options is not None and not isinstance(options, dict):
         raise ApiError(400, "stream_options must be an object.", param="stream_options")
     try:
-        request = new_request(messages, chosen, choose_seed(chosen), purpose="api", grammar=grammar)
+        request = new_request(messages, chosen, choose_seed(chosen), purpose="api", grammar=grammar,
+                              local_only=True)
     except ParleyError as exc:  # the user's own chat template does not work
         raise ApiError(500, str(exc), "server_error") from None
     return ChatCall(request, stream, stream and _flag(options or {}, "include_usage"))

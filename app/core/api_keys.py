@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 
 from app.core.atomic import write_atomically
@@ -22,6 +23,7 @@ from app.core.i18n import QT_TRANSLATE_NOOP
 log = logging.getLogger(__name__)
 
 SERVICE = "Parley"  # the keyring service name; the connection's name is the user name
+_FILE_LOCK = threading.Lock()  # one read-change-write of the key file at a time (in this process)
 
 
 def _usable_keyring() -> object | None:
@@ -77,13 +79,16 @@ class ApiKeys:
                       "your user account can read."), path=self.file)
 
     def get(self, name: str) -> str | None:
-        """The key stored for connection ``name``, or None."""
+        """The key stored for connection ``name``, or None. The file is asked too when there is a
+        keyring: a key stored where there was none (over SSH, say) is still found."""
         if self._keyring is not None:
             try:
-                return self._keyring.get_password(SERVICE, name)  # type: ignore[attr-defined]
+                key = self._keyring.get_password(SERVICE, name)  # type: ignore[attr-defined]
             except Exception as exc:
                 raise _keyring_error(exc) from exc
-        return self._read_file().get(name)
+            if key is not None:
+                return key
+        return self._read_file().get(name) if self.file.exists() else None
 
     def set(self, name: str, key: str) -> None:
         """Store ``key`` for connection ``name`` (replacing any)."""
@@ -93,9 +98,10 @@ class ApiKeys:
             except Exception as exc:
                 raise _keyring_error(exc) from exc
             return
-        keys = self._read_file()
-        keys[name] = key
-        self._write_file(keys)
+        with _FILE_LOCK:  # background jobs may store two keys at once
+            keys = self._read_file()
+            keys[name] = key
+            self._write_file(keys)
 
     def delete(self, name: str) -> None:
         """Forget the key of connection ``name`` (nothing happens if there is none)."""
@@ -104,10 +110,12 @@ class ApiKeys:
                 self._keyring.delete_password(SERVICE, name)  # type: ignore[attr-defined]
             except Exception as exc:  # PasswordDeleteError: there was none
                 log.info("no keyring entry to delete for %s: %s", name, exc)
-            return
-        keys = self._read_file()
-        if keys.pop(name, None) is not None:
-            self._write_file(keys)
+            if not self.file.exists():
+                return
+        with _FILE_LOCK:  # (also with a keyring: get() finds keys left in the file)
+            keys = self._read_file()
+            if keys.pop(name, None) is not None:
+                self._write_file(keys)
 
     def _read_file(self) -> dict[str, str]:
         try:

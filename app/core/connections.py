@@ -104,17 +104,23 @@ class ConnectionBook:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        document = read_document(path, KIND, VERSION,
+        self.warning = self._read()
+
+    def _read(self) -> Phrase | None:
+        """Read the file (again: ``parley connections`` may have changed it while the window was
+        open); a warning when some of it could not be used (kept aside, never dropped)."""
+        document = read_document(self.path, KIND, VERSION,
                                  Phrase(QT_TRANSLATE_NOOP("Errors", "connections")))
-        self.warning = document.warning
+        warning = document.warning
         self._connections, skipped = _parse(document.data)
         if skipped:  # keep the file as it was before a later save drops what could not be read
-            self.warning = set_aside(path, Phrase(QT_TRANSLATE_NOOP("Errors", "connections")),
-                                     Phrase(QT_TRANSLATE_NOOP(
-                                         "Errors", "{count} of its entries are not valid connections"),
-                                         count=skipped)).warning
+            warning = set_aside(self.path, Phrase(QT_TRANSLATE_NOOP("Errors", "connections")),
+                                Phrase(QT_TRANSLATE_NOOP(
+                                    "Errors", "{count} of its entries are not valid connections"),
+                                    count=skipped)).warning
             with contextlib.suppress(ParleyError):  # a read-only folder: read them, write later
                 self._write(self._connections)
+        return warning
 
     def all(self) -> list[Connection]:
         """Every connection, in name order."""
@@ -146,6 +152,7 @@ class ConnectionBook:
 
     def save(self, connection: Connection, replacing: str | None = None) -> Connection:
         """Add ``connection`` (or replace the one called ``replacing``); checked and written at once."""
+        self._read()
         connection = self.checked(connection, replacing)
         name = connection.name
         connections = dict(self._connections)
@@ -157,6 +164,7 @@ class ConnectionBook:
 
     def remove(self, name: str) -> Connection:
         """Remove the connection called ``name`` (ParleyError if there is none)."""
+        self._read()
         removed = self.find(name)
         self._write({key: value for key, value in self._connections.items() if key != name})
         return removed

@@ -100,6 +100,7 @@ class GenerationRequest:
     state_cache: StateCachePolicy = field(default_factory=lambda: StateCachePolicy.from_settings(Settings()))
     purpose: str = "reply"  # "title": naming the conversation; "api": the local API server
     grammar: str | None = None  # GBNF the reply must follow (API requests, when allowed)
+    local_only: bool = False  # refused on a remote engine (API requests must not spend the user's key)
     cancel: threading.Event = field(default_factory=threading.Event)
 
 

@@ -38,8 +38,13 @@ class SettingScopes:
     # -- reading -----------------------------------------------------------------------------
 
     def effective(self) -> Settings:
-        """What the open conversation uses: the defaults with its overrides on top."""
-        return self.defaults.with_changes(self._overrides)
+        """What the open conversation uses: the defaults with its overrides on top.
+
+        A saved conversation runs on a remote connection only if it says so itself: one that
+        never chose a connection (made before connections existed, or imported) stays local
+        even when the default is a server, so its history is never sent anywhere unasked."""
+        local = {"connection": ""} if self.conversation_id is not None else {}
+        return self.defaults.with_changes({**local, **self._overrides})
 
     def overrides(self) -> dict[str, Any]:
         """The open conversation's overrides (JSON-ready)."""

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.core.api_keys import ApiKeys
@@ -48,6 +48,7 @@ class _Loaded:
     client: OpenAIClient
     model: str
     dialect: ApiDialect
+    key: str | None = field(repr=False)  # the key the client was made with (never in a repr)
 
 
 class RemoteEngine:
@@ -67,11 +68,12 @@ class RemoteEngine:
         if target is None:
             raise ParleyError(QT_TRANSLATE_NOOP("Errors", "No remote connection was given to load."))
         _stop_if_cancelled(request, target)
-        client = self._client_factory(target.base_url, self._api_key(target), name=target.name)
+        key = self._api_key(target)
+        client = self._client_factory(target.base_url, key, name=target.name)
         models, dialect = _listed(client, target, request.cancel)
         _stop_if_cancelled(request, target)
         model = _chosen_model(target, models)
-        self._loaded = _Loaded(target, client, model, dialect)
+        self._loaded = _Loaded(target, client, model, dialect, key)
         self.info = ModelInfo(path=target.base_url, name=model, n_ctx=0, gpu_layers=0, gpu_supported=False,
                               connection=target.name, identity=f"remote:{target.base_url}:{model}",
                               unused=unsupported_options(dialect))
@@ -92,7 +94,7 @@ class RemoteEngine:
         """Stream the server's reply to ``request`` through ``on_text``; stop when cancel is set.
         An error after some text (a cut stream, a timeout) is raised as it is: the worker keeps
         the text streamed so far, and the reply can be continued."""
-        loaded = self._require()
+        loaded = self._with_current_key(self._require())
         if request.grammar:
             raise ParleyError(QT_TRANSLATE_NOOP(
                 "Errors", "The server {name} cannot be asked to follow a grammar; use a local model "
@@ -114,6 +116,15 @@ class RemoteEngine:
             raise ParleyError(QT_TRANSLATE_NOOP(
                 "Errors", "No model is loaded; wait for it to load, or choose another model."))
         return self._loaded
+
+    def _with_current_key(self, loaded: _Loaded) -> _Loaded:
+        """``loaded``, with a new client if the stored key changed since (a key corrected after
+        a 401 works at the next message; the target, which never holds the key, is unchanged)."""
+        key = self._api_key(loaded.target)
+        if key != loaded.key:
+            client = self._client_factory(loaded.target.base_url, key, name=loaded.target.name)
+            self._loaded = loaded = replace(loaded, client=client, key=key)
+        return loaded
 
     def remember_state(self, request: GenerationRequest) -> None:
         """Nothing to keep: the server has its own cache."""

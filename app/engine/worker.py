@@ -171,6 +171,11 @@ class EngineWorker(QObject):
             if self._engine is None or not self._model_ready:
                 raise ParleyError(QT_TRANSLATE_NOOP(
                     "Errors", "No model is loaded; wait for it to load, or choose another model."))
+            if request.local_only and self._engine is self._engines.get(True):
+                # decided here, when it runs: a switch to a server may have been queued after it
+                raise ParleyError(QT_TRANSLATE_NOOP(
+                    "Errors", "Parley is chatting through a remote connection; its local API server "
+                              "offers local models only."))
             stream = _TextBatcher(lambda text, pieces: self.textStreamed.emit(request_id, text, pieces))
             try:
                 result = self._engine.generate(request, stream.add)

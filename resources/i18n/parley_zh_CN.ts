@@ -1571,6 +1571,10 @@
         <source>Remote connections are not available here.</source>
         <translation>此处无法使用远程连接。</translation>
     </message>
+    <message>
+        <source>Parley is chatting through a remote connection; its local API server offers local models only.</source>
+        <translation>Parley 正通过远程连接进行对话；其本地 API 服务器只提供本地模型。</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>

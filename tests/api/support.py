@@ -38,8 +38,9 @@ class WorkerHost:
     requests: _Requests
 
     @classmethod
-    def start(cls, engine_factory: Callable[[], Any]) -> WorkerHost:
-        worker = EngineWorker(engine_factory)
+    def start(cls, engine_factory: Callable[[], Any],
+              remote_factory: Callable[[], Any] | None = None) -> WorkerHost:
+        worker = EngineWorker(engine_factory, remote_factory=remote_factory)
         thread = QThread()
         worker.moveToThread(thread)
         requests = _Requests()

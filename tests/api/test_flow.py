@@ -15,10 +15,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.api.bridge import Failed, Finished, Streamed, WorkerBridge
-from app.core.generation import ChatMessage, FinishReason, GenerationRequest
+from app.core.connections import Connection
+from app.core.generation import ChatMessage, FinishReason, GenerationRequest, LoadRequest
 from app.core.settings import Settings
 from tests.api.support import TOKEN, Served, WorkerHost, serving
-from tests.fakes import FakeEngine, fake_engine_factory
+from tests.fakes import FakeEngine, FakeRemoteEngine, fake_engine_factory
 
 SlowEngine = fake_engine_factory(delay=0.05, reply_words=40)  # two seconds a reply
 
@@ -112,3 +113,57 @@ def test_a_stopped_server_answers_waiting_requests_with_a_failure(served: Served
     assert generation.next_event(5) == Failed("stopped")
     assert request.cancel.is_set()
     busy.cancel.set()
+
+
+def chat_status(served: Served) -> tuple[int, dict[str, Any]]:
+    """POST a small chat request and wait for the whole answer (status, JSON)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=60)
+    connection.request("POST", "/v1/chat/completions",
+                       json.dumps({"messages": [{"role": "user", "content": "hi"}]}),
+                       {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def test_a_request_while_the_model_loads_waits_for_it(qapp: Any) -> None:
+    """Queued, not refused: a request that arrives mid-load is answered once the model is in."""
+    host = WorkerHost.start(fake_engine_factory(load_delay=1.0, delay=0.001))
+    bridge = WorkerBridge(host.worker)
+    try:
+        with serving(host, bridge) as served:
+            started = threading.Event()
+            host.worker.loadStarted.connect(lambda _r: started.set(), Qt.ConnectionType.DirectConnection)
+            host.requests.load.emit(LoadRequest(Path("fake.gguf"), Settings()))
+            assert started.wait(30)
+            status, answer = chat_status(served)
+            assert status == 200, answer
+            assert answer["choices"][0]["message"]["content"].startswith("word0")
+    finally:
+        host.close()
+
+
+def test_a_request_queued_behind_a_switch_to_a_server_never_reaches_it(qapp: Any) -> None:
+    """The API serves local models only; that is decided when the request runs, so a switch to a
+    remote connection queued ahead of it is honoured (the program never spends the user's key)."""
+    host = WorkerHost.start(SlowEngine, FakeRemoteEngine)
+    bridge = WorkerBridge(host.worker)
+    host.load(Path("fake.gguf"))
+    try:
+        with serving(host, bridge) as served:
+            request, _ = gui_reply(served)  # the worker is busy: what follows waits in its queue
+            target = Connection("lab", "http://127.0.0.1:9/v1").target()
+            host.requests.load.emit(LoadRequest(None, Settings(), remote=target))
+            outcome: list[tuple[int, dict[str, Any]]] = []
+            asking = threading.Thread(target=lambda: outcome.append(chat_status(served)))
+            asking.start()
+            time.sleep(0.3)  # the API request is queued behind the load
+            request.cancel.set()
+            asking.join(30)
+            status, answer = outcome[0]
+            assert status == 503 and "local models only" in answer["error"]["message"]
+            remote = host.worker._engines[True]
+            assert remote.targets and remote.requests == []
+    finally:
+        host.close()

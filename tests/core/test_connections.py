@@ -126,3 +126,37 @@ def test_with_a_keyring_keys_go_there_and_never_to_the_file(tmp_path: Path) -> N
 
 def test_the_tests_never_use_the_machines_real_keyring(tmp_path: Path) -> None:
     assert not ApiKeys(tmp_path / "api-keys.json").in_keyring
+
+
+def test_a_key_stored_in_the_file_is_found_after_a_keyring_appears(tmp_path: Path) -> None:
+    file = tmp_path / "api-keys.json"
+    ApiKeys(file, use_keyring=False).set("lab", "sk-from-ssh")
+    with_keyring = ApiKeys(file, keyring_backend=MemoryKeyring())
+    assert with_keyring.get("lab") == "sk-from-ssh"
+    with_keyring.delete("lab")
+    assert with_keyring.get("lab") is None
+
+
+def test_keys_stored_at_once_from_two_threads_are_both_kept(tmp_path: Path) -> None:
+    import threading
+
+    keys = ApiKeys(tmp_path / "api-keys.json", use_keyring=False)
+    threads = [threading.Thread(target=keys.set, args=(f"c{i}", f"sk-{i}")) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {f"c{i}": keys.get(f"c{i}") for i in range(8)} == {f"c{i}": f"sk-{i}" for i in range(8)}
+
+
+def test_a_change_made_elsewhere_meanwhile_is_kept(tmp_path: Path) -> None:
+    """The window's book and `parley connections add` write the same file: neither drops the
+    other's connection."""
+    file = tmp_path / "connections.json"
+    window = ConnectionBook(file)
+    window.save(Connection("mine", "http://a:1"))
+    ConnectionBook(file).save(Connection("from-cli", "http://b:2"))
+    window.save(Connection("mine", "http://a:1", "m"), replacing="mine")
+    assert [c.name for c in ConnectionBook(file).all()] == ["from-cli", "mine"]
+    window.remove("mine")
+    assert [c.name for c in ConnectionBook(file).all()] == ["from-cli"]

@@ -57,3 +57,18 @@ def test_invalid_values_change_nothing_and_stale_overrides_are_reported(scopes) 
     with pytest.raises(SettingError, match="from 0 to 1"):
         scopes.set_values(Scope.CONVERSATION, {"min_p": 0.5, "top_p": 7})
     assert scopes.effective()["min_p"] == 0.05  # all or nothing
+
+
+def test_a_saved_chat_runs_on_a_server_only_if_it_chose_one(scopes) -> None:
+    """A chat from before connections (or imported) stays local when the default is a server;
+    new chats follow the default; a chat that chose a server keeps it."""
+    store = scopes._store
+    old = store.create_conversation("old", {"model_path": ""})
+    chose = store.create_conversation("remote", {"connection": "lab"})
+    scopes.set_values(Scope.DEFAULTS, {"connection": "lab"})
+    scopes.open(old)
+    assert scopes.effective()["connection"] == ""
+    scopes.open(chose)
+    assert scopes.effective()["connection"] == "lab"
+    scopes.open(None)
+    assert scopes.effective()["connection"] == "lab"

@@ -92,3 +92,18 @@ def test_the_api_key_comes_from_the_environment_and_is_kept_private(data_dir: Pa
     assert "sk-from-env" not in added.stdout + added.stderr
     parley("connections", "remove", "hosted", "--data-dir", data_dir)
     assert json.loads(keys.read_text()) == {}
+
+
+def test_adding_an_existing_name_changes_only_what_is_given(data_dir: Path, capsys) -> None:
+    from app.cli import main
+
+    port = closed_port()
+    assert main(["connections", "add", "lab", f"http://127.0.0.1:{port}", "--model", "big", "--api",
+                 "vllm", "--data-dir", str(data_dir)]) == 0
+    assert main(["connections", "add", "lab", f"http://127.0.0.1:{port}/api/v1",
+                 "--data-dir", str(data_dir)]) == 0
+    assert "Changed the connection lab" in capsys.readouterr().out
+    assert main(["connections", "list", "--json", "--data-dir", str(data_dir)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed == [{"name": "lab", "base_url": f"http://127.0.0.1:{port}/api/v1", "model": "big",
+                       "api": "vllm", "has_key": False}]

@@ -263,6 +263,19 @@ def test_the_key_is_sent_only_when_there_is_one(server: FakeChatServer, tmp_path
         load(engine, target_for(server.base_url, has_key=True))
 
 
+def test_a_corrected_key_is_used_at_the_next_message(server: FakeChatServer, tmp_path: Path) -> None:
+    """After a 401 the user stores the right key; the connection is the same, so nothing reloads:
+    the next message must carry the new key."""
+    keys = ApiKeys(tmp_path / "api-keys.json", use_keyring=False)
+    keys.set("Home", "sk-wrong")
+    engine = RemoteEngine(keys)
+    load(engine, target_for(server.base_url, has_key=True))
+    keys.set("Home", "sk-right")
+    engine.generate(ask(engine)[0], lambda _text: None)
+    assert server.seen[-1].headers["Authorization"] == "Bearer sk-right"
+    assert "sk-" not in repr(engine._loaded)
+
+
 # -- HTTP errors on the reply --------------------------------------------------------------------
 
 def test_403_404_and_429(server: FakeChatServer) -> None:
