@@ -17,6 +17,7 @@ import pytest
 from app.application import GuiSession, create_application, start_session
 from app.core.bundled_model import bundled_model_path
 from app.paths import AppPaths
+from tests import reliability
 from tests.fakes import FakeEngine, FakeRemoteEngine
 from tests.llama_server import llama_server
 
@@ -79,3 +80,13 @@ def open_session(qtbot, paths: AppPaths) -> Iterator[SessionFactory]:
     yield factory
     for session in sessions:
         session.close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The reliability report: kill runs, integrity failures, fuzz cases, signals, canaries."""
+    lines = reliability.summary()
+    if lines:
+        terminalreporter.section("reliability")
+        for line in lines:
+            terminalreporter.write_line(line)
+
