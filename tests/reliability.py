@@ -23,7 +23,7 @@ LINES = (
     ("Model file fuzzing", "fuzz_cases", "mutated GGUF loads", "fuzz_signals", "children killed by a signal"),
     ("Chat template sandbox", "canaries_planted", "escape attempts", "canaries_created", "canaries created"),
     ("Store model checking", "store_examples", "Hypothesis examples", None, None),
-    ("Hostile input", "hostile_inputs", "files and values refused", None, None),
+    ("Hostile input", "hostile_inputs", "files, texts and values refused or shown safely", None, None),
 )
 
 

@@ -24,7 +24,7 @@ FORGED = "parley-copy-ffffffffffffffff:1"
 
 def main(marker_dir: str) -> None:
     app = create_application()
-    corpus = "\n\n".join([
+    entries = [
         f"![local]({marker_dir}/secret.png)",
         f"![file](file://{marker_dir}/secret-url.png)",
         "![zero](/dev/zero)",
@@ -43,7 +43,8 @@ def main(marker_dir: str) -> None:
         f"$$![y]({marker_dir}/secret-math.png) \\href{{file:///etc/passwd}}{{x}}$$",
         f"$\\text{{<img src=\"{marker_dir}/secret-math.png\">}}$",
         f"[copy](parley-copy-0123456789abcdef:0) [copy]({FORGED})",
-    ])
+    ]
+    corpus = "\n\n".join(entries)
     view = TranscriptView()
     view.resize(800, 600)
     view.show()
@@ -69,7 +70,7 @@ def main(marker_dir: str) -> None:
     for _ in range(5):
         app.processEvents()
     view.grab()
-    print("rendered", flush=True)
+    print(f"rendered {len(entries) + 1} hostile texts", flush=True)  # the entries and a title
 
 
 def show_titles(title: str) -> None:

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QUrl
 
 from app.ui.safe_text import SafeTextView, open_link_if_safe, render_untrusted_markdown
+from tests import reliability
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,7 +100,9 @@ def test_hostile_corpus_loads_no_file(tmp_path: Path) -> None:
          sys.executable, str(ROOT / "tests/ui/hostile_render.py"), str(tmp_path)],
         capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "rendered" in result.stdout
+    rendered = re.search(r"rendered (\d+) hostile texts", result.stdout)
+    assert rendered, result.stdout
+    reliability.record("hostile_inputs", int(rendered.group(1)))
     touched = [line for line in trace.read_text().splitlines()  # (not Python's secrets.py)
                if re.search(r"secret[-.]", line) or "/dev/zero" in line or "/etc/passwd" in line]
     assert touched == []
