@@ -8,6 +8,7 @@ closed last.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME, __version__
 from app.core.api_keys import ApiKeys
+from app.core.atomic import error_text
 from app.core.engine import Engine
-from app.core.errors import ParleyError, user_message
+from app.core.errors import ParleyError
 from app.core.scopes import SettingScopes
 from app.core.settings import Settings
 from app.engine.llama_engine import LlamaEngine
@@ -90,8 +92,8 @@ def start_session(paths: AppPaths, model: str | Path | None = None,
     window.restore_state()
     if controller.api is not None:
         controller.api.apply()  # serve from the start when the setting is on
-    for warning in profile.warnings:
-        window.show_error(warning.shown(translate))
+    if profile.warnings:  # one banner: every warning, each on its own line
+        window.show_error("\n".join(warning.shown(translate) for warning in profile.warnings))
     try:
         controller.start_model(profile.models.find(model) if isinstance(model, str) else model)
     except ParleyError as exc:
@@ -120,9 +122,11 @@ def run_gui(paths: AppPaths, model: str | None = None) -> int:
     app = create_application()
     try:
         session = start_session(paths, model)
-    except ParleyError as exc:
+    except (ParleyError, OSError, sqlite3.Error) as exc:  # a full disk or read-only folder, too
+        log.exception("cannot start")
+        print(f"parley: error: {error_text(exc)}", file=sys.stderr)
         dialogs.show_error(None, translate("Application", "{app} cannot start").format(app=APP_NAME),
-                           exc.shown(translate))
+                           error_text(exc, translate))
         return 1
     _report_unexpected_errors(session.window)
     session.window.show()
@@ -138,6 +142,6 @@ def _report_unexpected_errors(window: MainWindow) -> None:
     def hook(kind: type[BaseException], error: BaseException,
              trace: TracebackType | None) -> None:
         log.error("unexpected error", exc_info=(kind, error, trace))
-        window.show_error(user_message(error, translate))
+        window.show_error(error_text(error, translate))
 
     sys.excepthook = hook

@@ -41,9 +41,10 @@ from app.cli_history import (
 )
 from app.cli_models import add_models_command, run_models_command
 from app.cli_serve import add_serve_command
+from app.core.atomic import error_text
 from app.core.bundled_model import resolve_model_path
 from app.core.engine import Engine
-from app.core.errors import ParleyError, user_message
+from app.core.errors import ParleyError
 from app.core.generation import LoadRequest, ModelInfo
 from app.core.models import GenerationStats, Message
 from app.core.presets import PresetLibrary
@@ -140,9 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a bug: log the traceback, show one sentence
+    except Exception as exc:  # a full disk or a read-only folder, else a bug: log it, show one sentence
         log.exception("unexpected error")
-        return _fail(user_message(exc))
+        return _fail(error_text(exc))
 
 
 def _fail(message: str) -> int:
@@ -150,15 +151,20 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _open(paths: AppPaths) -> Profile:
+def _open(paths: AppPaths, writes: bool = False) -> Profile:
+    """The profile, its warnings printed; for a command that ``writes``, ParleyError (one line, no
+    warnings) if the conversations could only be opened read-only."""
     profile = open_profile(paths)
+    if writes and profile.store.read_only:
+        profile.close()
+        profile.require_writable()
     for warning in profile.warnings:
         print(f"parley: warning: {warning}", file=sys.stderr)
     return profile
 
 
 def _chat(paths: AppPaths, args: argparse.Namespace) -> int:
-    profile = _open(paths)
+    profile = _open(paths, writes=True)
     store = profile.store
     try:
         if args.conversation is not None and store.conversation(args.conversation) is None:
@@ -242,7 +248,7 @@ def _models(paths: AppPaths, args: argparse.Namespace) -> int:
 
 
 def _history(paths: AppPaths, args: argparse.Namespace) -> int:
-    profile = _open(paths)
+    profile = _open(paths, writes=args.command == "import")
     try:
         return run_history_command(profile.store, args)
     finally:

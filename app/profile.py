@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core.api_keys import ApiKeys
+from app.core.atomic import remove_stale_temporaries
 from app.core.connections import ConnectionBook
 from app.core.errors import ParleyError, Phrase
 from app.core.i18n import QT_TRANSLATE_NOOP
@@ -38,6 +39,13 @@ class Profile:
         """The crash marker held while a model loads."""
         return LoadMarker(self.paths.load_marker_file)
 
+    def require_writable(self) -> None:
+        """ParleyError when the conversations were opened read-only (nothing could be saved)."""
+        if self.store.read_only:
+            raise ParleyError(QT_TRANSLATE_NOOP(
+                "Errors", "The conversations were opened read-only, so nothing can be saved; make {folder} "
+                          "writable (or free disk space) and try again."), folder=self.paths.data_dir)
+
     def close(self) -> None:
         """Close the store."""
         self.store.close()
@@ -46,8 +54,8 @@ class Profile:
 def open_profile(paths: AppPaths) -> Profile:
     """Create directories, start logging, load settings and presets, open the store, in order.
 
-    Damaged settings or databases are moved aside and reported in ``warnings``; problems the
-    app cannot work around raise ParleyError.
+    Damaged settings or databases are moved aside and reported in ``warnings``, as is a database
+    that had to be opened read-only; problems the app cannot work around raise ParleyError.
     """
     try:
         paths.create()
@@ -56,6 +64,8 @@ def open_profile(paths: AppPaths) -> Profile:
             "Errors", "Cannot create Parley's folders under {folder} ({reason}); choose another "
                       "folder with --data-dir."), folder=paths.data_dir, reason=exc.strerror) from exc
     configure_logging(paths.log_file)
+    for folder in {paths.config_dir, paths.data_dir}:  # left by a process killed mid-save
+        remove_stale_temporaries(folder)
     warnings: list[Phrase] = []
     settings, settings_warning = load_settings(paths.settings_file)
     presets, presets_warning = PresetLibrary.open(paths.presets_file)
@@ -67,6 +77,7 @@ def open_profile(paths: AppPaths) -> Profile:
     store, store_warning = open_store(paths.database)
     if store_warning:
         warnings.append(store_warning)
-    store.mark_interrupted()
+    if not store.read_only:
+        store.mark_interrupted()
     return Profile(paths, settings, presets, store, models, connections, ApiKeys(paths.api_keys_file),
                    warnings)

@@ -39,7 +39,7 @@ def read_document(path: Path, kind: str, version: int, what: Phrase) -> Document
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return Document()
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad text, JSON or number
         return set_aside(path, what, Phrase(QT_TRANSLATE_NOOP("Errors", "it is not valid JSON ({error})"),
                                             error=exc))
     if isinstance(raw, dict) and "format" not in raw:

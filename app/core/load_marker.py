@@ -40,7 +40,10 @@ class LoadMarker:
         try:
             yield
         finally:
-            self.path.unlink(missing_ok=True)
+            try:
+                self.path.unlink(missing_ok=True)
+            except OSError:  # a read-only folder (where it was never written either)
+                log.warning("cannot remove the loading marker %s", self.path, exc_info=True)
 
     def left_over(self) -> Path | None:
         """The model that was loading when the app last died, if it did."""

@@ -8,6 +8,7 @@ anything new is written over it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from app.core.settings_schema import OPTIONS, SettingError, defaults, option
 FILE_KIND = "parley-settings"
 FILE_VERSION = 1
 WHAT = Phrase(QT_TRANSLATE_NOOP("Errors", "settings"))  # names the file in warnings
+
+log = logging.getLogger(__name__)
 
 
 class Settings:
@@ -104,9 +107,13 @@ def load_settings(path: Path) -> tuple[Settings, Phrase | None]:
     try:
         kept = Phrase(QT_TRANSLATE_NOOP("Errors", "the old file was kept as {path}"),
                       path=move_aside(path, "invalid"))
-        save_settings(path, Settings(good))  # the valid values survive the next start
-    except OSError:
+    except OSError:  # a read-only folder: the file stays as it is
         kept = Phrase(QT_TRANSLATE_NOOP("Errors", "fix {path} by hand"), path=path)
+    else:
+        try:
+            save_settings(path, Settings(good))  # the valid values survive the next start
+        except OSError:  # a full disk: they are still in the kept file
+            log.warning("cannot save the valid settings to %s", path, exc_info=True)
     return Settings(good), Phrase(QT_TRANSLATE_NOOP(
         "Errors", "Invalid settings were replaced by their defaults and {kept}: {problems}"),
         kept=kept, problems=Joined(" ", problems))

@@ -19,8 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app.core.atomic import move_aside
-from app.core.errors import Phrase, StoreError
+from app.core import store_files
+from app.core.errors import Joined, Phrase, StoreError
 from app.core.generation import ReplyTokens
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.migrations import MIGRATIONS
@@ -40,37 +40,39 @@ log = logging.getLogger(__name__)
 
 
 class StoreDamagedError(StoreError):
-    """The database file is not a readable SQLite database."""
+    """The database file is not a readable SQLite database, or SQLite finds it inconsistent."""
+
+
+class StoreUnwritableError(StoreError):
+    """The database cannot be opened for writing (a read-only folder, a full disk)."""
 
 
 class Store:
     """Conversations and messages in one SQLite file."""
 
-    def __init__(self, path: Path, migrations: tuple[str, ...] = MIGRATIONS) -> None:
+    def __init__(self, path: Path, migrations: tuple[str, ...] = MIGRATIONS, read_only: bool = False) -> None:
+        """Open (or create) the database at ``path``, check it (``PRAGMA integrity_check``) and migrate it.
+
+        ``read_only`` opens an existing database of the current schema without ever writing to it,
+        for a folder that cannot be written; anything that would write then fails.
+        """
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
         try:
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-        except sqlite3.Error as exc:
-            raise StoreError(QT_TRANSLATE_NOOP("Errors", "Cannot open the conversation database {path} "
-                                                         "({reason}); check that the folder is writable."),
-                             path=path, reason=exc) from exc
+            self._db = store_files.connect_read_only(path) if read_only else _connect(path)
+        except store_files.UNREADABLE as exc:
+            raise _open_error(path, exc) from exc
         self._db.row_factory = sqlite3.Row
+        self._db.text_factory = store_files.decoded  # a damaged byte in a text is shown, not fatal
         try:
             self._refuse_newer_schema(len(migrations))  # before anything writes to the file
+            self._check_integrity(migrations)  # never write into a damaged file
             self._configure()
             self._migrate(migrations)
             self._db.execute("PRAGMA foreign_keys=ON")  # after migrations, which rebuild tables
-        except sqlite3.DatabaseError as exc:
+        except store_files.UNREADABLE as exc:
             self._db.close()
-            if _is_damage(exc):
-                raise StoreDamagedError(QT_TRANSLATE_NOOP(
-                    "Errors", "The conversation database {path} is damaged ({reason})."),
-                    path=path, reason=exc) from exc
-            raise StoreError(QT_TRANSLATE_NOOP("Errors", "Cannot open the conversation database {path} "
-                                                         "({reason}); check that the folder is writable "
-                                                         "and the disk is not full."),
-                             path=path, reason=exc) from exc
+            raise _open_error(path, exc) from exc
         except StoreError:
             self._db.close()
             raise
@@ -83,9 +85,23 @@ class Store:
         return cls(Path(":memory:"))
 
     def _configure(self) -> None:
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        if not self.read_only:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.create_function("parley_search_text", 1, search_text, deterministic=True)
+
+    def _check_integrity(self, migrations: tuple[str, ...]) -> None:
+        """StoreDamagedError when SQLite finds the file inconsistent (``integrity_check``: every
+        page, record and index entry; about 1.2 ms per megabyte once the file is cached; see
+        ``store_files.worth_full_check`` for large histories), or the columns of its tables are
+        not those its migrations made."""
+        full = store_files.worth_full_check(self.path)
+        found = str(self._db.execute("PRAGMA integrity_check(1)").fetchone()[0]) if full else "ok"
+        reason = (_one_line(found.replace("*** in database main ***", "")) if found != "ok"
+                  else store_files.schema_problem(self._db, migrations[:self.schema_version]))
+        if reason:
+            raise StoreDamagedError(QT_TRANSLATE_NOOP("Errors", "The conversation database {path} is damaged "
+                                                                "({reason})."), path=self.path, reason=reason)
 
     @property
     def schema_version(self) -> int:
@@ -105,6 +121,11 @@ class Store:
         current = self.schema_version
         if current == len(migrations):
             return
+        if self.read_only:
+            raise StoreError(QT_TRANSLATE_NOOP(
+                "Errors", "The conversation database {path} must be upgraded before this version of Parley "
+                          "can read it, and its folder cannot be written; make the folder writable and "
+                          "start Parley again."), path=self.path)
         if current > 0:
             self._backup(f"before-v{len(migrations)}")
         for version in range(current, len(migrations)):
@@ -267,7 +288,8 @@ class Store:
         now = time.time()
         with self._transaction():
             message_id = self._insert_message(conversation_id, Message(
-                0, conversation_id, parent_id, role, content, status, now, stats, active_at=now))
+                0, conversation_id, parent_id, role, content, status, now, stats,
+                active_at=self._active_now(conversation_id)))
             self._touch(conversation_id, now)
         return self.message(message_id)
 
@@ -375,12 +397,24 @@ class Store:
     def show_branch(self, message_id: int) -> None:
         """Make the branch through ``message_id`` the shown one (below it, the one last seen)."""
         with self._transaction():
+            row = self._db.execute("SELECT conversation_id FROM messages WHERE id = ?",
+                                   (message_id,)).fetchone()
             self._db.execute(
                 "WITH RECURSIVE path(id) AS (SELECT ?"
                 " UNION ALL SELECT m.parent_id FROM messages m JOIN path ON m.id = path.id"
                 " WHERE m.parent_id IS NOT NULL)"
                 " UPDATE messages SET active_at = ? WHERE id IN path",
-                (message_id, time.time()))
+                (message_id, self._active_now(row[0]) if row else time.time()))
+
+    def _active_now(self, conversation_id: int) -> float:
+        """The ``active_at`` for what is shown from now on: the time, or a millisecond after the
+        conversation's latest one if the clock has not passed it (a coarse clock, 15.6 ms on
+        Windows before Python 3.13; a clock set back; a time imported from a file). The branch
+        shown last must always be the most recently active."""
+        now = time.time()
+        latest = self._db.execute("SELECT MAX(active_at) FROM messages WHERE conversation_id = ?",
+                                  (conversation_id,)).fetchone()[0]
+        return now if latest is None or now > latest else latest + 0.001
 
     def delete_message(self, message_id: int) -> int:
         """Delete a message and every message below it; return how many were deleted."""
@@ -461,26 +495,96 @@ class Store:
 
 
 def open_store(path: Path) -> tuple[Store, Phrase | None]:
-    """Open the store at ``path``; a damaged file is moved aside (kept) and a fresh one started.
+    """Open the store at ``path``, working around what can be; return it and, when something was
+    wrong, the sentences to tell the user.
 
-    Returns the store and, when something was moved aside, the sentence to show the user.
-    Other failures (a newer schema, a read-only folder) raise StoreError.
+    A leftover journal or a missing log is dealt with first (``store_files.check_companions``).
+    A damaged file is set aside (kept) and a new one started with the conversations that can
+    still be read. A database that cannot be written (a read-only folder, a full disk) is opened
+    read-only. Other failures (a newer schema, a database in use) raise StoreError.
     """
+    notes = store_files.check_companions(path)
     try:
-        return Store(path), None
+        store, note = Store(path), None
     except StoreDamagedError as exc:
-        log.error("%s", exc)
-        kept = move_aside(path, "damaged")
-        for suffix in ("-wal", "-shm"):
-            companion = path.with_name(path.name + suffix)
-            if companion.exists():
-                move_aside(companion, "damaged")
-        return Store(path), Phrase(QT_TRANSLATE_NOOP(
-            "Errors", "The conversation database was damaged, so Parley started a new one; the old "
-                      "file was kept as {kept}."), kept=kept)
+        store, note = _start_again(path, exc)
+    except StoreUnwritableError as exc:
+        store, note = _open_read_only(path, exc)
+    notes += [note] if note else []
+    return store, (Joined(" ", notes) if notes else None)
 
 
-def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+def _start_again(path: Path, damage: StoreDamagedError) -> tuple[Store, Phrase]:
+    """Set the damaged database aside and start a new one with what can still be read from it."""
+    log.error("%s", damage)
+    try:
+        kept = store_files.set_aside(path)
+    except OSError as exc:
+        raise _cannot_set_aside(path, damage, exc.strerror or exc) from exc
+    try:
+        store = Store(path)
+    except StoreError:  # a full disk: leave things as they were, to be found again next time
+        store_files.put_back(kept, path)
+        raise
+    copied = store_files.copy_readable(kept, path)
+    log.info("copied %d conversations from %s into a new database", copied, kept)
+    return store, Phrase(QT_TRANSLATE_NOOP(
+        "Errors", "The conversation database was damaged ({reason}), so Parley started a new one with "
+                  "the {count} conversations it could still read; the damaged file was kept as {kept}, from "
+                  "which a recovery tool may save more."),
+        reason=damage.values["reason"], kept=kept, count=copied)
+
+
+def _open_read_only(path: Path, problem: StoreUnwritableError) -> tuple[Store, Phrase]:
+    """The database opened read-only, for a folder that cannot be written (or a disk that is full)."""
+    if not path.is_file():
+        raise problem
+    try:
+        store = Store(path, read_only=True)
+    except StoreDamagedError as exc:
+        raise _cannot_set_aside(path, exc, problem.values["reason"]) from None
+    except StoreUnwritableError:
+        raise problem from None
+    log.warning("opened %s read-only: %s", path, problem)
+    return store, Phrase(QT_TRANSLATE_NOOP(
+        "Errors", "Parley cannot write to the conversation database ({reason}), so it opened it read-only: "
+                  "nothing new can be saved until its folder is writable and the disk has room."),
+        reason=problem.values["reason"])
+
+
+def _cannot_set_aside(path: Path, damage: StoreDamagedError, problem: object) -> StoreError:
+    return StoreError(QT_TRANSLATE_NOOP(
+        "Errors", "The conversation database {path} is damaged ({reason}), and Parley cannot set it aside "
+                  "because it cannot write there ({problem}); make the folder writable or free some disk "
+                  "space, and start Parley again."),
+        path=path, reason=damage.values["reason"], problem=problem)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return sqlite3.connect(path, isolation_level=None, timeout=10.0)
+
+
+def _open_error(path: Path, exc: sqlite3.Error | UnicodeDecodeError) -> StoreError:
+    """The StoreError for a failure to open ``path``: damaged, in use, or not writable."""
+    if _is_damage(exc):
+        return StoreDamagedError(QT_TRANSLATE_NOOP("Errors", "The conversation database {path} is damaged "
+                                                             "({reason})."), path=path, reason=_one_line(exc))
+    kind = StoreError if "locked" in str(exc).lower() else StoreUnwritableError  # in use: never read-only
+    return kind(QT_TRANSLATE_NOOP("Errors", "Cannot open the conversation database {path} ({reason}); "
+                                            "check that the folder is writable and the disk is not full."),
+                path=path, reason=exc)
+
+
+def _one_line(reason: object) -> str:
+    """SQLite's account of damage, fit for a one-line message (it may quote the schema's SQL)."""
+    text = " ".join(str(reason).split())
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+def _is_damage(exc: sqlite3.Error | UnicodeDecodeError) -> bool:
+    if isinstance(exc, UnicodeDecodeError):  # a name or message from a damaged schema
+        return True
     text = str(exc).lower()
     return "not a database" in text or "malformed" in text or "corrupt" in text
 
