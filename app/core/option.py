@@ -4,7 +4,9 @@ An ``Option`` knows its type, range or choices, label, help, group and when a ch
 effect. ``coerce`` is the one validation path for every source (the panel, ``--set``, presets
 and hand-edited files): values of the wrong kind or outside the range are rejected with a
 sentence naming the option and what it accepts. (The panel's spin boxes take their range
-from the declaration, so what is typed there is clamped before it gets here.)
+from the declaration, so what is typed there is clamped before it gets here.) Texts may not
+hold NUL characters, a one-line text (a path, a name) no control characters at all, and no text
+may be longer than ``MAX_TEXT`` characters.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 import enum
 import json
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from app.core.errors import ParleyError, Phrase
 from app.core.i18n import QT_TRANSLATE_NOOP
+
+MAX_TEXT = 1_000_000  # characters in one text setting (a system prompt, a template, a stop text)
 
 
 class SettingError(ParleyError):
@@ -99,8 +104,10 @@ class Option:
         """Convert ``raw`` (a JSON value or command-line text) to a valid value, or raise."""
         try:
             value = _CONVERTERS[self.type](raw)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError, RecursionError):  # a huge number, deep JSON
             raise self._rejection(raw) from None
+        if self.type in (str, tuple) and not self.choices:
+            self._check_texts((value,) if self.type is str else value)
         if self.choices and value not in {choice for choice, _ in self.choices}:
             raise self._rejection(raw)
         too_low = self.minimum is not None and value < self.minimum
@@ -111,11 +118,40 @@ class Option:
             self.check(value)
         return value
 
+    def _check_texts(self, texts: tuple[str, ...]) -> None:
+        one_line = self.type is str and not self.multiline
+        for text in texts:
+            if len(text) > MAX_TEXT:
+                raise SettingError(QT_TRANSLATE_NOOP(
+                    "Errors", "The setting {name} is too long ({length} characters); use at most {limit}."),
+                    name=self.name, length=f"{len(text):,}", limit=f"{MAX_TEXT:,}")
+            control = _control_character(text, one_line)
+            if control:
+                raise SettingError(QT_TRANSLATE_NOOP(
+                    "Errors", "The setting {name} cannot contain the control character {character}; "
+                              "remove it."), name=self.name, character=f"U+{ord(control):04X}")
+
     def _rejection(self, raw: Any) -> SettingError:
-        shown = raw if isinstance(raw, str) and len(raw) <= 40 else repr(raw)[:40]
         return SettingError(
             QT_TRANSLATE_NOOP("Errors", "The setting {name} cannot be {value}; use {accepts}."),
-            name=self.name, value=shown, accepts=self.accepts())
+            name=self.name, value=_shown(raw), accepts=self.accepts())
+
+
+def _control_character(text: str, one_line: bool) -> str:
+    """The first character ``text`` may not hold: NUL, or in a one-line text any control character."""
+    if one_line:
+        return next((c for c in text if unicodedata.category(c) == "Cc"), "")
+    return "\x00" if "\x00" in text else ""
+
+
+def _shown(raw: Any) -> str:
+    """A rejected value as an error shows it: short, one line, without control characters."""
+    if isinstance(raw, str) and len(raw) <= 40 and raw.isprintable():
+        return raw
+    try:
+        return repr(raw)[:40]
+    except ValueError:  # an integer too long to write out
+        return type(raw).__name__
 
 
 def _number(value: float | None) -> str:

@@ -178,7 +178,7 @@ class PresetLibrary:
         """
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad text, JSON or number
             raise SettingError(
                 QT_TRANSLATE_NOOP("Errors", "{file} could not be read as a preset file ({reason})."),
                 file=path.name, reason=exc) from None
