@@ -4,7 +4,8 @@ Each conversation is a ``mapping`` of nodes (``parent``, ``children``, ``message
 ``current_node``. Every user or assistant message with visible text becomes a Parley message;
 nodes without any (the empty root, tool calls, hidden system messages, non-text content) are
 dropped and their children attached to the nearest kept ancestor. The path to
-``current_node`` becomes the shown branch.
+``current_node`` becomes the shown branch. The tree is made from the ``parent`` links (a loop
+in them is refused); ``children`` lists only give the order of siblings.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.core.import_checks import (
     Invalid,
     as_object,
     checked_field,
+    valid_text,
 )
 from app.core.models import (
     ConversationRecord,
@@ -89,7 +91,7 @@ def _chatgpt_message(m: dict[str, Any], where: str, fallback_time: float) -> Mes
         return None
     created = checked_field(m, "create_time", where, TIME, nullable=True, required=False)
     model = metadata.get("model_slug") if role == Role.ASSISTANT.value else None
-    stats = GenerationStats(model, {}, 0) if isinstance(model, str) and model else None
+    stats = GenerationStats(valid_text(model), {}, 0) if isinstance(model, str) and model else None
     return Message(0, 0, None, Role(role), text, MessageStatus.COMPLETE,
                    fallback_time if created is None else created, stats)
 
@@ -99,7 +101,9 @@ def _chatgpt_text(content: Any) -> str:
     if not isinstance(content, dict) or content.get("content_type") not in ("text", "multimodal_text"):
         return ""
     parts = content.get("parts")
-    return "\n".join(part for part in parts if isinstance(part, str)) if isinstance(parts, list) else ""
+    if not isinstance(parts, list):
+        return ""
+    return valid_text("\n".join(part for part in parts if isinstance(part, str)))
 
 
 def _chatgpt_messages(nodes: dict[str, _Node], current: str | None, where: str,

@@ -5,7 +5,9 @@ Export writes conversations as Markdown (readable: the shown branch of each) or 
 Parley JSON or the ``conversations.json`` of a ChatGPT data export (``chatgpt_import.py``),
 keeping its branches. An import file is checked completely before anything is written
 (``import_checks.py``) and then stored in one transaction, so a bad file changes nothing, and
-the error names the field at fault. Preference datasets are in ``preferences.py``.
+the error names the field at fault. A file that repeats a key within an object (a parser would
+keep one of the two without a word) or nests too deeply to parse is refused as a whole.
+Preference datasets are in ``preferences.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from app.core.import_checks import (
     OBJECT,
     RATING,
     ROLE,
+    SETTINGS,
     STATUS,
     TEXT,
     TIME,
@@ -36,6 +39,9 @@ from app.core.import_checks import (
     as_object,
     checked_field,
     is_whole,
+    repeated_key,
+    too_deep,
+    valid_text,
 )
 from app.core.models import (
     ConversationRecord,
@@ -213,19 +219,46 @@ def _load_json(path: Path) -> Any:
                                                              "valid)"),
                                  byte=exc.start)) from None
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise Invalid("", Phrase(QT_TRANSLATE_NOOP("Errors", "it is not valid JSON ({problem} at line "
                                                              "{line}, column {column})"),
                                  problem=exc.msg, line=exc.lineno, column=exc.colno)) from None
+    except RecursionError:
+        raise too_deep() from None
+    except _RepeatedKey as exc:
+        raise repeated_key(exc.key) from None
+    except ValueError:  # an integer of more than 4,300 digits (Python's limit)
+        raise Invalid("", Phrase(QT_TRANSLATE_NOOP("Errors", "it holds a number too long to read"))) from None
+    return data
+
+
+class _RepeatedKey(Exception):
+    """An object in the file has the same key twice (JSON parsers would keep one silently)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of the file, refused if a key appears twice: a node of a ChatGPT mapping or a
+    message field would otherwise be dropped without a word."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return result
 
 
 def _describe(data: Any) -> Phrase:
     if isinstance(data, dict) and "format" in data:
-        return Phrase(QT_TRANSLATE_NOOP("Errors", "a file of format {format}"),
-                      format=json.dumps(data["format"], ensure_ascii=False)[:60])
+        return Phrase(QT_TRANSLATE_NOOP("Errors", "a file of format {format}"), format=_shown(data["format"]))
     if isinstance(data, dict):
-        keys = ", ".join(list(data)[:5])
+        keys = ", ".join(valid_text(key)[:40] for key in list(data)[:5])
         if keys:
             return Phrase(QT_TRANSLATE_NOOP("Errors", "a JSON object without a format (keys: {keys})"),
                           keys=keys)
@@ -236,6 +269,13 @@ def _describe(data: Any) -> Phrase:
                           count=len(data))
         return Phrase(QT_TRANSLATE_NOOP("Errors", "an empty list"))
     return _JSON_TYPES.get(type(data), Phrase(QT_TRANSLATE_NOOP("Errors", "a single JSON value")))
+
+
+def _shown(value: Any) -> str:
+    """A value of the file, short: containers are not written out (they may nest very deeply)."""
+    if isinstance(value, (dict, list)):
+        return "{…}" if isinstance(value, dict) else "[…]"
+    return json.dumps(valid_text(value) if isinstance(value, str) else value, ensure_ascii=False)[:60]
 
 
 _JSON_TYPES = {str: Phrase(QT_TRANSLATE_NOOP("Errors", "a single JSON string")),
@@ -274,7 +314,7 @@ def _parley_conversation(raw: Any, where: str) -> ConversationRecord:
         updated_at=checked_field(c, "updated_at", where, TIME),
         deleted_at=checked_field(c, "deleted_at", where, TIME, nullable=True),
     )
-    overrides = checked_field(c, "overrides", where, OBJECT)
+    overrides = checked_field(c, "overrides", where, SETTINGS)
     messages = [_parley_message(m, f"{where}.messages[{index}]")
                 for index, m in enumerate(checked_field(c, "messages", where, LIST))]
     _check_tree(messages, where)
@@ -310,7 +350,7 @@ def _parley_stats(raw: dict[str, Any] | None, where: str) -> GenerationStats | N
         return None
     return GenerationStats(
         model=checked_field(raw, "model", where, TEXT),
-        settings=checked_field(raw, "settings", where, OBJECT),
+        settings=checked_field(raw, "settings", where, SETTINGS),
         seed=checked_field(raw, "seed", where, WHOLE),
         prompt_tokens=checked_field(raw, "prompt_tokens", where, WHOLE, nullable=True),
         completion_tokens=checked_field(raw, "completion_tokens", where, WHOLE, nullable=True),

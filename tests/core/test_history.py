@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from app.core.migrations import SCHEMA_VERSION
 from app.core.models import ConversationRecord, Message, MessageStatus, Role
 from app.core.search_text import MATCH_END, MATCH_START, match_query, search_text
 from app.core.settings import Settings
 from app.core.store import Store
 from app.core.turn import ReplyRecorder, Turn, continue_reply, start_reply, start_turn
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 SETTINGS = Settings({"seed": 5})
 
 
@@ -244,35 +240,6 @@ def test_a_temporary_store_writes_nothing_to_disk(tmp_path: Path, monkeypatch) -
     assert shown(temporary, turn.conversation_id) == ["private", ""]
     temporary.close()
     assert list(tmp_path.iterdir()) == []
-
-
-def test_the_schema_2_fixture_migrates_with_nothing_lost(tmp_path: Path) -> None:
-    path = tmp_path / "conversations.sqlite3"
-    shutil.copy(FIXTURES / "schema-2.sqlite3", path)
-    before = sqlite3.connect(path)
-    before.row_factory = sqlite3.Row
-    old_messages = [dict(r) for r in before.execute("SELECT * FROM messages ORDER BY id")]
-    old_conversations = [dict(r) for r in before.execute("SELECT * FROM conversations ORDER BY id")]
-    before.close()
-    store = Store(path)
-    assert store.schema_version == SCHEMA_VERSION
-    assert list(tmp_path.glob(f"conversations.sqlite3.before-v{SCHEMA_VERSION}-*"))  # the backup
-    assert store.integrity_check() == "ok"
-    after = store._db
-    for old in old_messages:
-        new = dict(after.execute("SELECT * FROM messages WHERE id = ?", (old["id"],)).fetchone())
-        assert {k: new[k] for k in old} == old
-        assert new["active_at"] == old["created_at"] and new["rating"] is None
-    for old in old_conversations:
-        new = dict(after.execute("SELECT * FROM conversations WHERE id = ?", (old["id"],)).fetchone())
-        assert {k: new[k] for k in old} == old
-    assert len(old_messages) == 6 and len(old_conversations) == 3
-    summary = store.list_conversations()
-    assert {c.title for c in summary} == {"Weather in Paris", "今天天气怎么样", "Empty chat"}
-    paris = next(c.id for c in summary if c.title == "Weather in Paris")
-    assert shown(store, paris)[-1] == "Warm and"
-    assert [h.message_id is not None for h in store.search("天气")] == [False, True, True]
-    store.close()
 
 
 def test_a_failed_continuation_keeps_the_reply_stopped_and_in_the_prompt(store: Store) -> None:
