@@ -4,25 +4,30 @@ A chat template turns a list of messages into the exact prompt text a model was 
 ``auto`` uses the template stored in the GGUF file. The named formats below cover the common
 families for models whose file has none or a broken one. A custom template is compiled in
 Jinja's immutable sandbox and rendered on a sample conversation before it is accepted, so a
-typo is reported when it is typed, not in the middle of a chat.
+typo is reported when it is typed, not in the middle of a chat. Every template, the model's own
+included, runs under the limits of ``template_limits`` (time, size, depth).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import jinja2
 import jinja2.ext
 import jinja2.nodes
 import jinja2.parser
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.option import SettingError
+from app.core.template_limits import limits
+from app.core.template_sandbox import GuardedSandbox, guarded_filter
 
 AUTO = "auto"
 CUSTOM = "custom"
+SAMPLE_SECONDS = 0.5  # the sample chat renders in under a millisecond with any real template
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ TEMPLATE_CHOICES: tuple[tuple[str, str], ...] = (
     (CUSTOM, "Custom Jinja template"),
 )
 
-_SAMPLE = [
+SAMPLE_CONVERSATION = [
     {"role": "system", "content": "You are helpful."},
     {"role": "user", "content": "Hello, parley-sample"},
     {"role": "assistant", "content": "Hi!"},
@@ -136,15 +141,25 @@ class _GenerationTag(jinja2.ext.Extension):
         return parser.parse_statements(("name:endgeneration",), drop_needle=True)
 
 
-def sandbox() -> ImmutableSandboxedEnvironment:
-    """The Jinja environment templates are checked in, matching what the engine renders with:
-    no file access, no mutation of inputs, plus the helpers model templates expect."""
-    environment = ImmutableSandboxedEnvironment(
+def sandbox() -> GuardedSandbox:
+    """The Jinja environment every chat template is compiled and rendered in (the engine's too):
+    no file access, no mutation of inputs, limits on time, size and depth, plus the helpers model
+    templates expect (``tojson`` as Hugging Face's, which does not escape HTML)."""
+    environment = GuardedSandbox(
         loader=jinja2.BaseLoader(), trim_blocks=True, lstrip_blocks=True,
         extensions=[jinja2.ext.loopcontrols, _GenerationTag])
     environment.globals["raise_exception"] = _raise_exception
     environment.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+    environment.filters["tojson"] = guarded_filter("tojson", _tojson)
     return environment
+
+
+def render_sample(template: jinja2.Template, messages: list[dict[str, str]] = SAMPLE_CONVERSATION) -> str:
+    """``template`` rendered on a sample conversation, as a check that it works (given
+    ``SAMPLE_SECONDS``: the check may run on the GUI thread)."""
+    with limits(seconds=SAMPLE_SECONDS):
+        return template.render(messages=messages, add_generation_prompt=True, bos_token="<s>",
+                               eos_token="</s>")
 
 
 def check_template(source: str) -> None:
@@ -152,9 +167,8 @@ def check_template(source: str) -> None:
     if not source.strip():
         return  # an empty custom template is allowed until "custom" is chosen
     try:
-        rendered = sandbox().from_string(source).render(
-            messages=_SAMPLE, add_generation_prompt=True, bos_token="<s>", eos_token="</s>")
-    except (jinja2.TemplateError, ValueError, TypeError, KeyError) as exc:
+        rendered = render_sample(sandbox().from_string(source))
+    except Exception as exc:  # the template is someone else's code: whatever it raises is its failure
         raise SettingError(QT_TRANSLATE_NOOP("Errors", "The custom chat template does not work ({problem}); "
                                                        "fix it or choose another chat template."),
                            problem=exc) from None
@@ -166,3 +180,9 @@ def check_template(source: str) -> None:
 
 def _raise_exception(message: str) -> None:
     raise ValueError(message)
+
+
+def _tojson(value: Any, ensure_ascii: bool = False, indent: int | str | None = None,
+            separators: tuple[str, str] | None = None, sort_keys: bool = False) -> str:
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators,
+                      sort_keys=sort_keys)

@@ -124,6 +124,7 @@ class GgufHeader:
     parameter_count: int
     tensor_data_bytes: int
     tensor_type_bytes: Mapping[str, int] = field(default_factory=dict)  # ggml type name -> bytes
+    array_offsets: Mapping[str, int] = field(default_factory=dict)  # key -> where its items start
 
     architecture = _Field("general.architecture", str)
     name = _Field("general.name", str)
@@ -181,8 +182,13 @@ def parameter_text(count: int) -> str:
 
 
 def check_model_file(path: Path) -> GgufHeader:
-    """Raise ModelFileError with a one-sentence reason unless ``path`` is a usable GGUF file."""
-    return read_header(path)
+    """Raise ModelFileError with a one-sentence reason unless ``path`` is a usable GGUF file: its
+    structure sound, and none of the values llama.cpp asserts on wrong (``gguf_values``)."""
+    from app.core.gguf_values import check_values  # it builds on this module
+
+    header = read_header(path)
+    check_values(header)
+    return header
 
 
 def read_header(path: Path) -> GgufHeader:
@@ -232,6 +238,7 @@ class _Parser:
         self.handle, self.size, self.path = handle, size, path
         self.pos = 0
         self.section = _IN_METADATA
+        self.array_offsets: dict[str, int] = {}
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -294,7 +301,7 @@ class _Parser:
                                alignment=alignment)
         parameters, data_bytes, type_bytes = self.tensors(tensor_count, alignment)
         return GgufHeader(self.path, self.size, version, tensor_count, metadata, parameters, data_bytes,
-                          type_bytes)
+                          type_bytes, self.array_offsets)
 
     def fixed_header(self) -> tuple[int, int, int]:
         head = self.handle.read(FIXED_HEADER_SIZE)
@@ -349,6 +356,8 @@ class _Parser:
             value_type = self.unpack(_U32)
             if key == "general.alignment" and value_type != UINT32:
                 raise self.corrupt(QT_TRANSLATE_NOOP("Errors", "general.alignment is not a uint32"))
+            if value_type == ARRAY:
+                self.array_offsets[key] = self.pos + 12  # after the item type and the count
             metadata[key] = self.value(value_type, key, 0)
         return metadata
 

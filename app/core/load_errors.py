@@ -81,9 +81,34 @@ def load_failure(file_name: str, detail: str, out_of_memory: bool = False) -> Mo
         file=file_name, detail=detail.strip())
 
 
-def broken_template(file_name: str, problem: str) -> ModelLoadError:
+def broken_template(file_name: str, problem: object) -> ModelLoadError:
     """The chat template stored in the model file does not compile."""
     return ModelLoadError(
         QT_TRANSLATE_NOOP("Errors", "The chat template inside {file} is broken ({problem}), so "
                                     "llama.cpp cannot use the file; choose another model file."),
         LoadFailure.TEMPLATE, file=file_name, problem=problem)
+
+
+def runaway_template(file_name: str, problem: object) -> ModelLoadError:
+    """The chat template stored in the model file was stopped by its limits on a sample chat."""
+    return ModelLoadError(
+        QT_TRANSLATE_NOOP("Errors", "The chat template inside {file} was stopped because {problem}, "
+                                    "so Parley will not use the file; choose another model file."),
+        LoadFailure.TEMPLATE, file=file_name, problem=problem)
+
+
+def unsafe_template(file_name: str, problem: object) -> ModelLoadError:
+    """The chat template stored in the model file reached for what its sandbox forbids."""
+    return ModelLoadError(
+        QT_TRANSLATE_NOOP("Errors", "The chat template inside {file} tried to reach outside its "
+                                    "sandbox ({problem}), so Parley will not use the file; choose "
+                                    "another model file."),
+        LoadFailure.TEMPLATE, file=file_name, problem=problem)
+
+
+def oversized_template(file_name: str, size: int) -> ModelLoadError:
+    """The model file claims a chat template far longer than any real one."""
+    return ModelLoadError(
+        QT_TRANSLATE_NOOP("Errors", "The chat template inside {file} is {size} bytes long, far too long "
+                                    "for a chat template; choose another model file."),
+        LoadFailure.TEMPLATE, file=file_name, size=f"{size:,}")

@@ -2,11 +2,13 @@
 
 Order of a load:
 1. the GGUF header is validated in Python (``read_header``), so corrupt or hostile headers
-   never reach native code, and the model's chat template is compiled in the same sandbox
-   the engine renders with;
+   never reach native code, and the model's chat templates are compiled and rendered on
+   sample chats in the sandbox the engine renders with (limits on time, size and depth);
 2. the GPU layers are planned from free video memory (``plan_gpu_layers``);
 3. ``llama_cpp.Llama`` is created with llama.cpp's own progress callback reporting, and
-   aborting the load when the request's cancel flag is set;
+   aborting the load when the request's cancel flag is set, and with its chat formatter
+   compiling the templates in Parley's sandbox (its own environment would fold constants such
+   as ``'a' * 10**10`` while compiling: 10 GB before anything could stop it);
 4. a failure on the GPU is retried with fewer layers, then on the CPU (``load_with_fallback``);
 5. the layers llama.cpp really offloaded are read back from its log, so the status shows the
    truth rather than the request.
@@ -21,26 +23,41 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 import llama_cpp
+import llama_cpp.llama_chat_format as llama_chat_format
 import llama_cpp.llama_cpp as llama_native
 
-from app.core.chat_templates import sandbox
-from app.core.errors import Joined
+from app.core.chat_templates import SAMPLE_CONVERSATION, render_sample, sandbox
+from app.core.errors import Joined, Phrase
 from app.core.generation import LoadRequest, ModelInfo
-from app.core.gguf_header import GgufHeader, check_model_file
+from app.core.gguf_header import ArrayInfo, GgufHeader, check_model_file
 from app.core.i18n import QT_TRANSLATE_NOOP
-from app.core.load_errors import LoadCancelled, broken_template, load_failure
+from app.core.load_errors import (
+    LoadCancelled,
+    broken_template,
+    load_failure,
+    oversized_template,
+    runaway_template,
+    unsafe_template,
+)
 from app.core.memory import available_ram, estimate_memory
 from app.core.model_facts import memory_warning
 from app.core.offload import AUTO, OffloadSupport, load_with_fallback, plan_gpu_layers
+from app.core.template_limits import TemplateLimitError
 from app.engine import llama_log
 from app.engine.gpu import probe_offload
+from app.engine.prompt_tokens import GuardedChatFormatter
 
 ProgressReport = Callable[[float], None]
 
 # llama-cpp-python builds llama_model_params inside Llama() without a way to pass a progress
-# callback, so the default-params factory it calls is wrapped for the duration of one load.
+# callback, so the default-params factory it calls is wrapped for the duration of one load; its
+# chat formatter class is swapped for Parley's the same way.
 _params_factory_lock = threading.Lock()
+TEMPLATE_KEY = "tokenizer.chat_template"  # and "tokenizer.chat_template.<name>" for named ones
+# A template may go wrong only for some conversations: one with a system message, one without.
+_SAMPLE_CHATS = (SAMPLE_CONVERSATION, [{"role": "user", "content": "Hello, parley-sample"}])
 
 
 @dataclass
@@ -77,13 +94,35 @@ def open_model(request: LoadRequest, params: dict[str, Any], on_progress: Progre
 
 
 def check_model_template(header: GgufHeader) -> None:
-    """Compile the model's own chat template, as llama-cpp-python will while loading."""
-    if header.chat_template is None:
-        return
-    try:
-        sandbox().from_string(header.chat_template)
-    except jinja2.TemplateError as exc:
-        raise broken_template(header.path.name, str(exc)) from None
+    """Compile each chat template in the model (llama-cpp-python compiles them all while loading)
+    and render it on sample chats, within the limits the engine renders with: a syntax error, a
+    template that runs away or one that reaches outside its sandbox refuses the file with a
+    sentence. Other failures on a sample (a template that refuses a system message) are the
+    chat's to report, if it meets them."""
+    name = header.path.name
+    for key, source in header.metadata.items():
+        if key != TEMPLATE_KEY and not key.startswith(TEMPLATE_KEY + "."):
+            continue
+        if isinstance(source, ArrayInfo):
+            raise oversized_template(name, source.length)
+        if not isinstance(source, str):
+            continue
+        try:
+            template = sandbox().from_string(source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise broken_template(name, Phrase(QT_TRANSLATE_NOOP("Errors", "{message} on line {line}"),
+                                               message=exc.message, line=exc.lineno)) from None
+        except Exception as exc:  # nested too deeply to compile, for one
+            raise broken_template(name, exc) from None
+        for messages in _SAMPLE_CHATS:
+            try:
+                render_sample(template, messages)
+            except TemplateLimitError as exc:
+                raise runaway_template(name, exc) from None
+            except jinja2.sandbox.SecurityError as exc:  # no real template touches Python's internals
+                raise unsafe_template(name, exc) from None
+            except Exception:  # see the docstring
+                pass
 
 
 def _create(request: LoadRequest, params: dict[str, Any], layers: int,
@@ -99,8 +138,8 @@ def _create(request: LoadRequest, params: dict[str, Any], layers: int,
     try:
         with _reporting_progress(report):
             return llama_cpp.Llama(**params, n_gpu_layers=layers)
-    except jinja2.TemplateError as exc:
-        raise broken_template(name, str(exc)) from exc
+    except (jinja2.TemplateError, RecursionError) as exc:
+        raise broken_template(name, exc) from exc
     except MemoryError as exc:
         raise load_failure(name, "", out_of_memory=True) from exc
     except (ValueError, RuntimeError, OSError) as exc:
@@ -110,9 +149,13 @@ def _create(request: LoadRequest, params: dict[str, Any], layers: int,
         raise load_failure(name, llama_log.first_error() or str(exc)) from exc
 
 
+_STOCK_FORMATTER = llama_chat_format.Jinja2ChatFormatter
+
+
 @contextmanager
 def _reporting_progress(report: Callable[[float], bool]) -> Iterator[None]:
-    """Make the next ``Llama()`` report load progress to ``report`` (False aborts the load)."""
+    """Make the next ``Llama()`` report load progress to ``report`` (False aborts the load) and
+    compile the model's chat templates in Parley's sandbox."""
     callback = llama_native.llama_progress_callback(lambda progress, _data: bool(report(progress)))
     original = llama_native.llama_model_default_params
 
@@ -123,10 +166,12 @@ def _reporting_progress(report: Callable[[float], bool]) -> Iterator[None]:
 
     with _params_factory_lock:
         llama_native.llama_model_default_params = params_with_progress
+        llama_chat_format.Jinja2ChatFormatter = GuardedChatFormatter  # type: ignore[misc]
         try:
             yield
         finally:
             llama_native.llama_model_default_params = original
+            llama_chat_format.Jinja2ChatFormatter = _STOCK_FORMATTER
 
 
 def _offloaded(asked: int, total: int | None, support: OffloadSupport) -> int:

@@ -11,6 +11,9 @@ Splicing is checked, never assumed: the template is rendered once with the real 
 with a marker in place of each recorded reply; only if the marked rendering, with the texts put
 back, is exactly the real one are the recorded tokens used. Otherwise (a template that rewrites
 replies, tokens of another model) the whole prompt is tokenized as text.
+
+Templates are compiled and rendered in Parley's sandbox (``GuardedChatFormatter``), so a hostile
+one is stopped within its limits (time, size, depth) with a sentence, and the engine stays usable.
 """
 
 from __future__ import annotations
@@ -19,11 +22,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import jinja2
 import llama_cpp
 from llama_cpp.llama_chat_format import ChatFormatterResponse, Jinja2ChatFormatter
 
-from app.core.chat_templates import TemplateChoice
+from app.core.chat_templates import TemplateChoice, sandbox
 from app.core.errors import ParleyError
 from app.core.generation import ChatMessage
 from app.core.i18n import QT_TRANSLATE_NOOP
@@ -42,6 +44,17 @@ class GenerationError(ParleyError):
     """A reply could not be generated."""
 
 
+class GuardedChatFormatter(Jinja2ChatFormatter):
+    """llama-cpp-python's chat formatter with its template compiled in Parley's sandbox (limits
+    on time, size and depth while it renders) instead of in its own environment."""
+
+    def __init__(self, template: str, eos_token: str, bos_token: str, add_generation_prompt: bool = True,
+                 stop_token_ids: list[int] | None = None) -> None:
+        super().__init__("", eos_token, bos_token, add_generation_prompt, stop_token_ids)  # the fields
+        self.template = template
+        self._environment = sandbox().from_string(template)
+
+
 @dataclass(frozen=True)
 class Prompt:
     """A rendered prompt and its tokens."""
@@ -56,10 +69,10 @@ class PromptBuilder:
     def __init__(self, llama: llama_cpp.Llama, model_identity: str) -> None:
         self._llama = llama
         self._identity = model_identity
-        self._formatters: dict[str | None, Jinja2ChatFormatter] = {}
+        self._formatters: dict[str | None, GuardedChatFormatter] = {}
         self._last: tuple[tuple[ChatMessage, ...], str | None, Prompt] | None = None
 
-    def formatter(self, template: TemplateChoice) -> Jinja2ChatFormatter:
+    def formatter(self, template: TemplateChoice) -> GuardedChatFormatter:
         """The formatter for ``template`` (compiled once per template text)."""
         if template.source not in self._formatters:
             self._formatters[template.source] = _chat_formatter(self._llama, template.source)
@@ -129,7 +142,9 @@ class PromptBuilder:
             return self.formatter(template)(messages=[
                 {"role": m.role, "content": content(i, m)}
                 for i, m in enumerate(messages)])
-        except (jinja2.TemplateError, ValueError, TypeError) as exc:
+        except GenerationError:
+            raise
+        except Exception as exc:  # the template is someone else's code: whatever it raises is its failure
             if template.source is None:
                 raise GenerationError(QT_TRANSLATE_NOOP(
                     "Errors", "The model's chat template failed on this conversation ({problem}); "
@@ -139,16 +154,15 @@ class PromptBuilder:
                           "choose another chat template in Settings."), problem=exc) from exc
 
 
-def _chat_formatter(llama: llama_cpp.Llama, source: str | None) -> Jinja2ChatFormatter:
+def _chat_formatter(llama: llama_cpp.Llama, source: str | None) -> GuardedChatFormatter:
     """A formatter for ``source``, or for the model's own template when ``source`` is None."""
     template = source or llama.metadata.get("tokenizer.chat_template") or FALLBACK_TEMPLATE
     eos_id, bos_id = llama.token_eos(), llama.token_bos()
     eos = llama._model.token_get_text(eos_id) if eos_id != -1 else ""
     bos = llama._model.token_get_text(bos_id) if bos_id != -1 else ""
     try:
-        return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos,
-                                   stop_token_ids=[eos_id])
-    except jinja2.TemplateError as exc:
+        return GuardedChatFormatter(template=template, eos_token=eos, bos_token=bos, stop_token_ids=[eos_id])
+    except Exception as exc:  # a syntax error, or a template too deeply nested to compile
         if source is None:
             raise GenerationError(QT_TRANSLATE_NOOP(
                 "Errors", "The chat template inside the model file is broken ({problem}); "

@@ -132,7 +132,8 @@ def test_user_message_translates_parley_errors_and_the_generic_sentences() -> No
 
 _ERROR_NAMES = {"ParleyError", "StoreError", "StoreDamagedError", "SettingError", "ModelLoadError",
                 "LoadCancelled", "ImportFileError", "ModelFileError", "ContextOverflowError",
-                "DownloadError", "DownloadCancelled", "GenerationError", "StreamCut", "GrammarError"}
+                "DownloadError", "DownloadCancelled", "GenerationError", "StreamCut", "GrammarError",
+                "TemplateLimitError"}
 _SOURCES = [*sorted((APP / "core").rglob("*.py")), *sorted((APP / "engine").rglob("*.py")),
             APP / "api" / "token.py", APP / "api" / "server.py", APP / "api" / "service.py",
             APP / "profile.py", APP / "paths.py"]
