@@ -496,6 +496,18 @@
 <context>
     <name>Errors</name>
     <message>
+        <source>Parley could not save because the disk is full ({reason}); free some space and try again. Everything saved before is kept.</source>
+        <translation>磁盘已满，Parley 无法保存（{reason}）；请释放一些空间后重试。之前保存的内容都还在。</translation>
+    </message>
+    <message>
+        <source>Parley could not save because its folder cannot be written ({reason}); make it writable and try again. Everything saved before is kept.</source>
+        <translation>Parley 的文件夹无法写入，因此无法保存（{reason}）；请让它可写后重试。之前保存的内容都还在。</translation>
+    </message>
+    <message>
+        <source>Parley could not save because the disk reported an error ({reason}); check that it is not full or failing. Everything saved before is kept.</source>
+        <translation>磁盘报告了错误，Parley 无法保存（{reason}）；请检查磁盘是否已满或出现故障。之前保存的内容都还在。</translation>
+    </message>
+    <message>
         <source>Cannot write {path} ({reason}); choose another file.</source>
         <translation>无法写入 {path}（{reason}）；请选择其他文件。</translation>
     </message>
@@ -698,6 +710,10 @@
     <message>
         <source>it is not valid JSON ({problem} at line {line}, column {column})</source>
         <translation>它不是有效的 JSON（第 {line} 行第 {column} 列：{problem}）</translation>
+    </message>
+    <message>
+        <source>it holds a number too long to read</source>
+        <translation>其中有一个数字太长，无法读取</translation>
     </message>
     <message>
         <source>a file of format {format}</source>
@@ -964,6 +980,14 @@
         <translation>{key} 的值必须是：{expected}</translation>
     </message>
     <message>
+        <source>{key} is nested more than {limit} levels deep</source>
+        <translation>{key} 的嵌套超过了 {limit} 层</translation>
+    </message>
+    <message>
+        <source>it is nested too deeply to be read</source>
+        <translation>它的嵌套层数太深，无法读取</translation>
+    </message>
+    <message>
         <source>must be an object</source>
         <translation>必须是对象</translation>
     </message>
@@ -990,6 +1014,18 @@
     <message>
         <source>The chat template inside {file} is broken ({problem}), so llama.cpp cannot use the file; choose another model file.</source>
         <translation>{file} 内置的对话模板有错误（{problem}），llama.cpp 无法使用该文件；请选择其他模型文件。</translation>
+    </message>
+    <message>
+        <source>The chat template inside {file} was stopped because {problem}, so Parley will not use the file; choose another model file.</source>
+        <translation>{file} 内的对话模板已被中止，因为{problem}，因此 Parley 不会使用该文件；请选择其他模型文件。</translation>
+    </message>
+    <message>
+        <source>The chat template inside {file} tried to reach outside its sandbox ({problem}), so Parley will not use the file; choose another model file.</source>
+        <translation>{file} 内的对话模板试图越出其沙箱（{problem}），因此 Parley 不会使用该文件；请选择其他模型文件。</translation>
+    </message>
+    <message>
+        <source>The chat template inside {file} is {size} bytes long, far too long for a chat template; choose another model file.</source>
+        <translation>{file} 内的对话模板长达 {size} 字节，远超对话模板应有的长度；请选择其他模型文件。</translation>
     </message>
     <message>
         <source>model library</source>
@@ -1042,6 +1078,14 @@
     <message>
         <source>a number from {minimum} to {maximum}</source>
         <translation>{minimum} 到 {maximum} 之间的数字</translation>
+    </message>
+    <message>
+        <source>The setting {name} is too long ({length} characters); use at most {limit}.</source>
+        <translation>设置 {name} 太长（{length} 个字符）；最多只能有 {limit} 个字符。</translation>
+    </message>
+    <message>
+        <source>The setting {name} cannot contain the control character {character}; remove it.</source>
+        <translation>设置 {name} 不能包含控制字符 {character}；请将其删除。</translation>
     </message>
     <message>
         <source>The setting {name} cannot be {value}; use {accepts}.</source>
@@ -1104,12 +1148,24 @@
         <translation>应为 NAME=VALUE 的形式，实际为 {text}。</translation>
     </message>
     <message>
-        <source>Cannot open the conversation database {path} ({reason}); check that the folder is writable.</source>
-        <translation>无法打开对话数据库 {path}（{reason}）；请检查该文件夹是否可写。</translation>
-    </message>
-    <message>
         <source>The conversation database {path} is damaged ({reason}).</source>
         <translation>对话数据库 {path} 已损坏（{reason}）。</translation>
+    </message>
+    <message>
+        <source>The conversation database {path} must be upgraded before this version of Parley can read it, and its folder cannot be written; make the folder writable and start Parley again.</source>
+        <translation>对话数据库 {path} 需要先升级，此版本的 Parley 才能读取，但它所在的文件夹无法写入；请让该文件夹可写，然后重新启动 Parley。</translation>
+    </message>
+    <message>
+        <source>The conversation database was damaged ({reason}), so Parley started a new one with the {count} conversations it could still read; the damaged file was kept as {kept}, from which a recovery tool may save more.</source>
+        <translation>对话数据库已损坏（{reason}），因此 Parley 新建了一个数据库，并放入了仍能读取的 {count} 个对话；损坏的文件保留为 {kept}，恢复工具或许还能从中救回更多内容。</translation>
+    </message>
+    <message>
+        <source>Parley cannot write to the conversation database ({reason}), so it opened it read-only: nothing new can be saved until its folder is writable and the disk has room.</source>
+        <translation>Parley 无法写入对话数据库（{reason}），因此以只读方式打开了它：在其文件夹可写且磁盘有空间之前，无法保存任何新内容。</translation>
+    </message>
+    <message>
+        <source>The conversation database {path} is damaged ({reason}), and Parley cannot set it aside because it cannot write there ({problem}); make the folder writable or free some disk space, and start Parley again.</source>
+        <translation>对话数据库 {path} 已损坏（{reason}），而 Parley 无法在那里写入（{problem}），因此无法将它移到一旁；请让该文件夹可写或释放一些磁盘空间，然后重新启动 Parley。</translation>
     </message>
     <message>
         <source>Cannot open the conversation database {path} ({reason}); check that the folder is writable and the disk is not full.</source>
@@ -1122,10 +1178,6 @@
     <message>
         <source>Upgrading {path} to schema {schema} would break {count} links between rows; nothing was changed.</source>
         <translation>将 {path} 升级到架构版本 {schema} 会破坏 {count} 处行间关联；未做任何更改。</translation>
-    </message>
-    <message>
-        <source>The conversation database was damaged, so Parley started a new one; the old file was kept as {kept}.</source>
-        <translation>对话数据库已损坏，因此 Parley 新建了一个；旧文件已保留为 {kept}。</translation>
     </message>
     <message>
         <source>Only a reply that was stopped or cut short can be continued.</source>
@@ -1146,6 +1198,10 @@
     <message>
         <source>Loading {file} was cancelled.</source>
         <translation>已取消加载 {file}。</translation>
+    </message>
+    <message>
+        <source>{message} on line {line}</source>
+        <translation>{message}（第 {line} 行）</translation>
     </message>
     <message>
         <source>The model&apos;s chat template failed on this conversation ({problem}); choose another chat template in Settings.</source>
@@ -1186,6 +1242,10 @@
     <message>
         <source>The server {name} has no model “{model}”; it offers {models}. Choose one of them in Models → Connections.</source>
         <translation>服务器 {name} 上没有模型“{model}”；它提供的模型有：{models}。请在“模型 → 连接”中选择其中之一。</translation>
+    </message>
+    <message>
+        <source>The conversations were opened read-only, so nothing can be saved; make {folder} writable (or free disk space) and try again.</source>
+        <translation>对话是以只读方式打开的，因此无法保存任何内容；请让 {folder} 可写（或释放磁盘空间）后重试。</translation>
     </message>
     <message>
         <source>Cannot create Parley&apos;s folders under {folder} ({reason}); choose another folder with --data-dir.</source>
@@ -1574,6 +1634,78 @@
     <message>
         <source>Parley is chatting through a remote connection; its local API server offers local models only.</source>
         <translation>Parley 正通过远程连接进行对话；其本地 API 服务器只提供本地模型。</translation>
+    </message>
+    <message>
+        <source>it claims {count} layers</source>
+        <translation>它声称有 {count} 层</translation>
+    </message>
+    <message>
+        <source>it claims a context of {count} tokens</source>
+        <translation>它声称上下文长度为 {count} 个 token</translation>
+    </message>
+    <message>
+        <source>it changed while it was being read</source>
+        <translation>读取过程中文件发生了变化</translation>
+    </message>
+    <message>
+        <source>tokens {first} and {second} are the same</source>
+        <translation>token {first} 与 {second} 相同</translation>
+    </message>
+    <message>
+        <source>its vocabulary has no token for the byte {byte}</source>
+        <translation>其词表中没有字节 {byte} 的 token</translation>
+    </message>
+    <message>
+        <source>it claims {count} attention heads for {size} dimensions</source>
+        <translation>它声称 {size} 维对应 {count} 个注意力头</translation>
+    </message>
+    <message>
+        <source>it claims {count} key/value heads for {heads} attention heads</source>
+        <translation>它声称 {heads} 个注意力头对应 {count} 个键/值头</translation>
+    </message>
+    <message>
+        <source>it claims attention heads of {size} dimensions</source>
+        <translation>它声称注意力头为 {size} 维</translation>
+    </message>
+    <message>
+        <source>The model file {file} cannot be used ({reason}); download it again or use another file.</source>
+        <translation>无法使用模型文件 {file}（{reason}）；请重新下载或使用其他文件。</translation>
+    </message>
+    <message>
+        <source>Parley found {journal}, a leftover file that does not belong to the conversation database, and set it aside as {kept} so that it cannot change the database.</source>
+        <translation>Parley 发现了 {journal}，这是一个不属于对话数据库的残留文件，已将它移到一旁并保存为 {kept}，使它无法改动数据库。</translation>
+    </message>
+    <message>
+        <source>The last change to the conversation database was interrupted, so SQLite undid it using {journal}; a copy of that file was kept as {kept}.</source>
+        <translation>对话数据库的上一次修改被中断，因此 SQLite 已使用 {journal} 撤销了它；该文件的副本保留为 {kept}。</translation>
+    </message>
+    <message>
+        <source>The conversation database&apos;s log file {wal} is missing, so changes made since Parley last closed normally may be lost. The database as it was found was kept as {kept}; if the log turns up, put it beside that copy as {kept}-wal to read them.</source>
+        <translation>对话数据库的日志文件 {wal} 不见了，因此自 Parley 上次正常关闭以来所做的更改可能已经丢失。发现时的数据库已保留为 {kept}；如果找回了日志文件，请把它以 {kept}-wal 的名字放在该副本旁边，即可读取这些更改。</translation>
+    </message>
+    <message>
+        <source>the table {table} is not as Parley made it</source>
+        <translation>表 {table} 与 Parley 创建时不一致</translation>
+    </message>
+    <message>
+        <source>it ran for more than {seconds} seconds</source>
+        <translation>它运行超过了 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>it made more than {limit} characters of text</source>
+        <translation>它生成了超过 {limit} 个字符的文本</translation>
+    </message>
+    <message>
+        <source>it called itself too deeply</source>
+        <translation>它的自我调用层级过深</translation>
+    </message>
+    <message>
+        <source>it sums something other than numbers</source>
+        <translation>它对数字以外的内容求和</translation>
+    </message>
+    <message>
+        <source>it made a number of more than {bits} bits</source>
+        <translation>它生成了超过 {bits} 位的数字</translation>
     </message>
 </context>
 <context>
