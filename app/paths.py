@@ -96,6 +96,12 @@ class AppPaths:
         """The rotating application log."""
         return self.log_dir / "parley.log"
 
+    @property
+    def atomic_files(self) -> tuple[Path, ...]:
+        """The files Parley replaces atomically (a killed save may leave a temporary beside them)."""
+        return (self.settings_file, self.presets_file, self.connections_file, self.api_keys_file,
+                self.api_token_file, self.model_library_file, self.load_marker_file)
+
     def create(self) -> None:
         """Create the directories (not the files). Raises OSError if that is impossible."""
         for directory in (self.data_dir, self.config_dir, self.cache_dir, self.log_dir, self.models_dir):

@@ -64,8 +64,7 @@ def open_profile(paths: AppPaths) -> Profile:
             "Errors", "Cannot create Parley's folders under {folder} ({reason}); choose another "
                       "folder with --data-dir."), folder=paths.data_dir, reason=exc.strerror) from exc
     configure_logging(paths.log_file)
-    for folder in {paths.config_dir, paths.data_dir}:  # left by a process killed mid-save
-        remove_stale_temporaries(folder)
+    remove_stale_temporaries(paths.atomic_files)  # left by a process killed mid-save
     warnings: list[Phrase] = []
     settings, settings_warning = load_settings(paths.settings_file)
     presets, presets_warning = PresetLibrary.open(paths.presets_file)

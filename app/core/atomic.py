@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from app.core.errors import ParleyError, Phrase, Translate, user_message
@@ -39,17 +41,19 @@ def write_atomically(path: Path, data: bytes) -> None:
 STALE_TEMPORARY_S = 3600  # a write's temporary file this old was left by a process that died
 
 
-def remove_stale_temporaries(folder: Path, now: float | None = None) -> int:
-    """Remove the temporary files of atomic writes that never finished (the process died between
-    writing and renaming): ``.NAME.XXXX.tmp`` older than STALE_TEMPORARY_S. The real file was never
+def remove_stale_temporaries(files: Iterable[Path], now: float | None = None) -> int:
+    """Remove the temporary files that atomic writes of ``files`` never finished (the process died
+    between writing and renaming): ``.NAME.XXXX.tmp`` beside each, older than STALE_TEMPORARY_S.
+    Only Parley's own files' temporaries: the folder may be shared. The real files were never
     touched by them, so nothing of the user's is lost. Returns how many were removed."""
     now = time.time() if now is None else now
     removed = 0
-    for candidate in folder.glob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            if candidate.is_file() and now - candidate.stat().st_mtime > STALE_TEMPORARY_S:
-                candidate.unlink()
-                removed += 1
+    for file in files:
+        for candidate in file.parent.glob(f".{glob.escape(file.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if candidate.is_file() and now - candidate.stat().st_mtime > STALE_TEMPORARY_S:
+                    candidate.unlink()
+                    removed += 1
     return removed
 
 

@@ -56,6 +56,7 @@ def check_values(header: GgufHeader) -> None:
         return
     seen: dict[bytes, int] = {}
     for index, token in enumerate(tokens):
+        token = token or f"[EMPTY_{index}]".encode()  # as llama.cpp names an empty token
         if seen.setdefault(token, index) != index:
             raise _unusable(header, QT_TRANSLATE_NOOP("Errors", "tokens {first} and {second} are the same"),
                             first=seen[token], second=index)

@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import time
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -50,29 +50,49 @@ class StoreUnwritableError(StoreError):
 class Store:
     """Conversations and messages in one SQLite file."""
 
-    def __init__(self, path: Path, migrations: tuple[str, ...] = MIGRATIONS, read_only: bool = False) -> None:
+    def __init__(self, path: Path, migrations: tuple[str, ...] = MIGRATIONS, read_only: bool = False,
+                 check: bool = True) -> None:
         """Open (or create) the database at ``path``, check it (``PRAGMA integrity_check``) and migrate it.
 
         ``read_only`` opens an existing database of the current schema without ever writing to it,
-        for a folder that cannot be written; anything that would write then fails.
+        for a folder that cannot be written; anything that would write then fails. ``check`` False
+        skips the integrity check: for a second connection to a database the app already opened.
         """
         self.path = path
         self.read_only = read_only
+        log_left = store_files.companion(path, "-wal").is_file()  # the last session did not end cleanly
+        hot_journal = store_files.companion(path, "-journal").exists()  # played back by a writer only
+        if check and not read_only and log_left and not hot_journal and path.is_file():
+            # Checked through a read-only connection first: closing a read-write one on a damaged
+            # file would checkpoint its log into it, and the damaged file must be kept as found.
+            # (The read-write check below still runs: only it verifies CHECK constraints.)
+            self._start(store_files.connect_read_only, migrations, check=True, use=False)
+        connect = store_files.connect_read_only if read_only else _connect
+        self._start(connect, migrations, check=check, use=True)
+
+    def _start(self, connect: Callable[[Path], sqlite3.Connection], migrations: tuple[str, ...],
+               check: bool, use: bool) -> None:
+        """Connect; refuse a newer schema, and with ``check`` a damaged file; with ``use``, configure
+        and migrate the connection for use (else close it)."""
         try:
-            self._db = store_files.connect_read_only(path) if read_only else _connect(path)
+            self._db = connect(self.path)
         except store_files.UNREADABLE as exc:
-            raise _open_error(path, exc) from exc
+            raise _open_error(self.path, exc) from exc
         self._db.row_factory = sqlite3.Row
         self._db.text_factory = store_files.decoded  # a damaged byte in a text is shown, not fatal
         try:
             self._refuse_newer_schema(len(migrations))  # before anything writes to the file
-            self._check_integrity(migrations)  # never write into a damaged file
+            if check:
+                self._check_integrity(migrations)  # never write into a damaged file
+            if not use:
+                self._db.close()
+                return
             self._configure()
             self._migrate(migrations)
             self._db.execute("PRAGMA foreign_keys=ON")  # after migrations, which rebuild tables
         except store_files.UNREADABLE as exc:
             self._db.close()
-            raise _open_error(path, exc) from exc
+            raise _open_error(self.path, exc) from exc
         except StoreError:
             self._db.close()
             raise
@@ -524,6 +544,7 @@ def _start_again(path: Path, damage: StoreDamagedError) -> tuple[Store, Phrase]:
     try:
         store = Store(path)
     except StoreError:  # a full disk: leave things as they were, to be found again next time
+        store_files.remove_new(path)  # the half-made new one (and its log) must not join the kept one
         store_files.put_back(kept, path)
         raise
     copied = store_files.copy_readable(kept, path)

@@ -24,7 +24,7 @@ with U+FFFD in place of the damaged bytes (``decoded``) rather than failing ever
 
 A damaged database is renamed with its log and index (``set_aside``) and a new one started; the
 conversations that can still be read are copied into it (``copy_readable``). Nothing here deletes
-a file.
+a file of the user's: only a new database Parley itself could not finish (``remove_new``).
 """
 
 from __future__ import annotations
@@ -170,6 +170,15 @@ def decoded(data: bytes) -> str:
     """Text from the database as a str; bytes that are not UTF-8 (a flipped bit, which SQLite cannot
     see) become U+FFFD instead of an error on every read of that row."""
     return data.decode("utf-8", "replace")
+
+
+def remove_new(path: Path) -> None:
+    """Remove a database Parley has just created at ``path`` (with its log and index) and could not
+    finish: it holds nothing of the user's, and a log left behind would be played into the damaged
+    database when that is put back in its place."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            companion(path, suffix).unlink()
 
 
 def put_back(kept: Path, path: Path) -> None:

@@ -17,7 +17,8 @@ reported, before it is made where one operation could allocate much:
 - the output, joined with a budget.
 
 The regular-expression filters ``urlize`` and ``striptags`` (quadratic on crafted text, and never
-used by chat templates) and the ``lipsum`` global are left out; so is ``str.encode`` (codecs such
+used by chat templates), ``wordwrap`` (a minute and hundreds of megabytes on a crafted call, before
+its result can be measured) and the ``lipsum`` global are left out; so is ``str.encode`` (codecs such
 as punycode are quadratic pure Python).
 """
 
@@ -43,7 +44,7 @@ from app.core.template_estimates import (
 )
 from app.core.template_limits import bounded_join, checked, current_run, given_size, limits, tick
 
-_LEFT_OUT_FILTERS = frozenset({"urlize", "striptags"})
+_LEFT_OUT_FILTERS = frozenset({"urlize", "striptags", "wordwrap"})
 # Filters whose result is no larger than what they are given and that take no width or count:
 # left as they are (chat templates call some of them for every message).
 _BOUNDED_FILTERS = frozenset({

@@ -100,10 +100,11 @@ class Transfers:
                                                     .format(path=path)))
 
     def _run(self, work: Callable[[Store], Any], on_done: Callable[[Any], None]) -> BackgroundJob:
-        database = self.controller.store.path
+        database, read_only = self.controller.store.path, self.controller.store.read_only
 
         def in_background() -> Any:
-            store = Store(database)
+            # A second connection to the database the app opened (and checked) at start-up.
+            store = Store(database, read_only=read_only, check=False)
             try:
                 return work(store)
             finally:

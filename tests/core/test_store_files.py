@@ -27,10 +27,14 @@ def test_temporaries_of_writes_that_never_finished_are_removed_when_old(tmp_path
 
     from app.core.atomic import STALE_TEMPORARY_S, remove_stale_temporaries, write_atomically
 
-    write_atomically(tmp_path / "settings.json", b"{}")
+    settings = tmp_path / "settings.json"
+    write_atomically(settings, b"{}")
     old, fresh = tmp_path / ".settings.json.abc123.tmp", tmp_path / ".settings.json.def456.tmp"
-    old.write_bytes(b"{half")
-    fresh.write_bytes(b"{being written")  # another process may be writing it right now
+    foreign = tmp_path / ".other-app.xyz.tmp"  # the folder may be shared: not Parley's to remove
+    for file, text in ((old, b"{half"), (fresh, b"{being written"), (foreign, b"theirs")):
+        file.write_bytes(text)
     os.utime(old, (0, 0))
-    assert remove_stale_temporaries(tmp_path, now=STALE_TEMPORARY_S + 10) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".settings.json.def456.tmp", "settings.json"]
+    os.utime(foreign, (0, 0))
+    assert remove_stale_temporaries([settings], now=STALE_TEMPORARY_S + 10) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other-app.xyz.tmp", ".settings.json.def456.tmp",
+                                                          "settings.json"]

@@ -120,3 +120,12 @@ def test_the_tiny_models_pass_the_checks(tokenizer: str, tmp_path: Path) -> None
     path = tmp_path / "tiny.gguf"
     path.write_bytes(tiny_model_bytes(tokenizer))
     assert check_model_file(path).block_count == 1
+
+
+def test_empty_tokens_are_not_taken_for_duplicates(tmp_path: Path) -> None:
+    """llama.cpp names each empty token (or one starting with NUL) ``[EMPTY_i]`` and loads the file."""
+    tokens = sentencepiece_tokens()
+    tokens[-2], tokens[-1] = "", "\0junk"
+    path = tmp_path / "tiny.gguf"
+    path.write_bytes(tiny_model_bytes("llama", {"tokenizer.ggml.tokens": array(STRING, tokens)}))
+    assert check_model_file(path).block_count == 1

@@ -356,3 +356,12 @@ def test_every_stop_is_a_translatable_sentence() -> None:
     problem = stopped.value.values["problem"]
     assert isinstance(problem, ParleyError)
     assert problem.template == "it made more than {limit} characters of text"
+
+
+def test_wordwrap_is_not_offered() -> None:
+    """``wordwrap`` ran for a minute and allocated 400 MB on a crafted call before its result
+    could be measured; chat templates do not use it, so the sandbox leaves it out."""
+    started = time.monotonic()
+    with pytest.raises(SettingError, match="wordwrap"):
+        check_template("{{ ('ab' * 2000000)|wordwrap(3, true) }}" + CHATML)
+    assert time.monotonic() - started < 5
