@@ -88,7 +88,7 @@ class ApiKeys:
                 raise _keyring_error(exc) from exc
             if key is not None:
                 return key
-        return self._read_file().get(name) if self.file.exists() else None
+        return self._read_file().get(name)  # (no file: no key)
 
     def set(self, name: str, key: str) -> None:
         """Store ``key`` for connection ``name`` (replacing any)."""
@@ -110,8 +110,6 @@ class ApiKeys:
                 self._keyring.delete_password(SERVICE, name)  # type: ignore[attr-defined]
             except Exception as exc:  # PasswordDeleteError: there was none
                 log.info("no keyring entry to delete for %s: %s", name, exc)
-            if not self.file.exists():
-                return
         with _FILE_LOCK:  # (also with a keyring: get() finds keys left in the file)
             keys = self._read_file()
             if keys.pop(name, None) is not None:
