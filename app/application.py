@@ -16,9 +16,10 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from app import APP_NAME, __version__
+from app import APP_ID, APP_NAME, __version__
 from app.core.api_keys import ApiKeys
 from app.core.atomic import error_text
 from app.core.engine import Engine
@@ -31,11 +32,13 @@ from app.engine.worker import EngineWorker
 from app.paths import AppPaths
 from app.platform_check import display_problem
 from app.profile import Profile, open_profile
+from app.resources import resource_path
 from app.ui import dialogs
 from app.ui.connection_manager import ConnectionManager
 from app.ui.controller import ChatController
 from app.ui.i18n import resolve_language, translate, use_language
 from app.ui.main_window import MainWindow
+from app.ui.startup_check import StartupCheck, private_stdout
 from app.ui.theme import Appearance
 
 log = logging.getLogger(__name__)
@@ -64,7 +67,17 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)  # lets Wayland docks match the window to the launcher's icon
+    app.setWindowIcon(application_icon())
     return app
+
+
+def application_icon() -> QIcon:
+    """Parley's icon at every size in ``resources/icons``: windows, the taskbar and the dock use it."""
+    icon = QIcon()
+    for png in sorted(resource_path("icons").glob("parley-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def start_session(paths: AppPaths, model: str | Path | None = None,
@@ -113,8 +126,13 @@ def _use_appearance(settings: Settings, language: bool = True) -> None:
     Appearance.of(app).apply(settings["theme"], settings["font_size"])
 
 
-def run_gui(paths: AppPaths, model: str | None = None) -> int:
-    """Run the desktop app until its window closes; return the exit status."""
+def run_gui(paths: AppPaths, model: str | None = None, self_test: bool = False) -> int:
+    """Run the desktop app until its window closes; return the exit status.
+
+    ``self_test``: report when the window is shown and the model loaded, then quit
+    (``app.ui.startup_check``); the status says whether both happened.
+    """
+    out = private_stdout() if self_test else None  # before llama.cpp can redirect descriptor 1
     problem = display_problem()
     if problem:
         print(f"parley: {problem}", file=sys.stderr)
@@ -129,10 +147,13 @@ def run_gui(paths: AppPaths, model: str | None = None) -> int:
                            error_text(exc, translate))
         return 1
     _report_unexpected_errors(session.window)
+    check = StartupCheck(session.window, out) if out is not None else None
     session.window.show()
     session.window.composer.setFocus()
     status = app.exec()
     session.profile.close()
+    if check is not None and not check.passed:
+        return status or 1
     return status
 
 

@@ -11,6 +11,7 @@
     parley models [--json] | add PATH | remove NAME | download URL_OR_REPO   the model library
     parley serve [--port N] [--model NAME_OR_PATH] [--show-token]   the local OpenAI API server
     parley connections [--json] | add NAME BASE_URL | remove NAME   remote OpenAI-compatible servers
+    parley desktop install | uninstall                  the application menu entry and icons (Linux)
 
 ``--model`` takes a library name (see ``parley models``) or a path to a .gguf file; with
 ``--connection``, a model id the server lists. A conversation that ran on a connection goes on
@@ -52,6 +53,7 @@ from app.core.scopes import SettingScopes
 from app.core.settings import Settings
 from app.core.settings_schema import SettingError, parse_assignment
 from app.core.turn import ReplyRecorder, start_turn
+from app.desktop_entry import add_desktop_command, run_desktop_command
 from app.paths import AppPaths
 from app.profile import Profile, open_profile
 
@@ -77,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="model to load: a library name or a .gguf file")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    commands.add_parser("gui", parents=[common], help="open the desktop app (the default)")
+    gui = commands.add_parser("gui", parents=[common], help="open the desktop app (the default)")
+    gui.add_argument("--self-test", action="store_true",
+                     help="open the window, wait for the model to load, report both and quit "
+                          "(exit status 0 when both worked)")
 
     chat = commands.add_parser("chat", parents=[common], help="send one message, print the reply")
     chat.add_argument("message", help="the message to send")
@@ -102,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_command(commands, common)
     add_serve_command(commands, common)
     add_connections_command(commands, common)
+    add_desktop_command(commands, common)
     return parser
 
 
@@ -123,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in (None, "gui"):
             from app.application import run_gui  # Qt is imported only for the GUI
 
-            return run_gui(paths, args.model)
+            return run_gui(paths, args.model, self_test=getattr(args, "self_test", False))
         if args.command == "serve":
             from app.cli_serve import run_serve  # Qt and llama.cpp only when serving
 
@@ -134,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(paths, args)
         if args.command == "connections":
             return _connections(paths, args)
+        if args.command == "desktop":
+            return run_desktop_command(args)
         if args.command in HISTORY_COMMANDS:
             return _history(paths, args)
         return _list_conversations(paths, args)

@@ -1,15 +1,11 @@
 """Start-up time: from just before the process is started to the moment its main window is exposed.
 
-The child (``python -m bench.startup --launch DATA_DIR``) starts the app exactly as
-``parley --data-dir DATA_DIR`` does (``app.cli.main``), with one addition: an application-wide
-event filter that prints a line the first time the ``MainWindow`` is exposed (drawn on
-screen; offscreen here). The model keeps loading in the background meanwhile, as it does for
-a user, and is not part of the time; once it has loaded the child closes the window, so the
-app quits as a user would. (Closing the window while the model still loads is a different
-story: see ``LOADED_TIMEOUT_S``.) The line goes to a copy of stdout taken first thing,
-because llama-cpp-python points file descriptors 1 and 2 at /dev/null for the whole process
-while it loads a model.
+The child is ``parley gui --self-test`` (``app.ui.startup_check``): the app started as a user
+starts it, printing a line the first time its main window is exposed (drawn; offscreen here).
+The model keeps loading in the background meanwhile, as it does for a user, and is not part of
+the time; once it has loaded the child closes the window and quits, as a user would.
 
+The same measurement times the packaged app (``tests/package``), given its command.
 The first start creates the profile and warms the file cache; it is reported, not counted.
 """
 
@@ -20,103 +16,61 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from app.ui.startup_check import LOAD_TIMEOUT_S, WINDOW_SHOWN
 from bench.common import child_env, median
 
-SHOWN = "PARLEY-WINDOW-SHOWN"
-# Quit once the model has loaded (or after this long): closing sooner made the app abort on exit
-# ("QThread: Destroyed while thread is still running") and leave its crash marker behind.
-LOADED_TIMEOUT_S = 120
+
+def source_command(data_dir: Path) -> list[str]:
+    """Parley from this checkout, over ``data_dir``, checking its own start-up."""
+    return [sys.executable, "-m", "app", "gui", "--self-test", "--data-dir", str(data_dir)]
 
 
-def launch(data_dir: Path) -> int:
-    """Run the app over ``data_dir``; print ``SHOWN`` when its window is exposed, then quit."""
-    import os
-
-    shown_out = os.fdopen(os.dup(sys.stdout.fileno()), "w")  # before llama.cpp can redirect fd 1
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from app.application import create_application
-    from app.cli import main
-    from app.ui.main_window import MainWindow
-
-    app = create_application()
-
-    class ShownWatcher(QObject):
-        """Prints once, at the first Expose event after which a MainWindow is exposed; then
-        closes the window once the model has loaded."""
-
-        window: MainWindow | None = None
-        deadline = 0.0
-
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if self.window is None and event.type() == QEvent.Type.Expose:
-                self.window = next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
-                                    and w.windowHandle() is not None and w.windowHandle().isExposed()), None)
-                if self.window is not None:
-                    print(SHOWN, file=shown_out, flush=True)
-                    self.deadline = time.monotonic() + LOADED_TIMEOUT_S
-                    QTimer.singleShot(0, self.close_when_loaded)
-            return False
-
-        def close_when_loaded(self) -> None:
-            assert self.window is not None
-            loader = self.window.controller.loader
-            if loader.loading and time.monotonic() < self.deadline:
-                QTimer.singleShot(50, self.close_when_loaded)
-            else:
-                app.closeAllWindows()
-
-    watcher = ShownWatcher()
-    app.installEventFilter(watcher)
-    return main(["--data-dir", str(data_dir)])
-
-
-def start_once(data_dir: Path, timeout_s: float = LOADED_TIMEOUT_S + 60) -> float:
-    """Milliseconds from just before ``Popen`` to the child's line saying the window is shown."""
+def start_once(command: list[str], env: Mapping[str, str] | None = None, cwd: Path | None = None,
+               timeout_s: float = LOAD_TIMEOUT_S + 60) -> float:
+    """Milliseconds from just before starting ``command`` (a ``--self-test`` start) to its line
+    saying the window is shown. RuntimeError if it never says so, or its check fails."""
     with tempfile.TemporaryFile(mode="w+") as errors:
         started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "bench.startup", "--launch", str(data_dir)],
-                                 stdout=subprocess.PIPE, stderr=errors, text=True, env=child_env())
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
+                                 env=dict(env) if env is not None else child_env(), cwd=cwd)
         shown_ms = None
         assert child.stdout is not None
         for line in child.stdout:
-            if line.strip() == SHOWN:
+            if shown_ms is None and line.strip() == WINDOW_SHOWN:
                 shown_ms = (time.perf_counter() - started) * 1000
-                break
         try:
             child.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-        if shown_ms is None:
+        if shown_ms is None or child.returncode != 0:
             errors.seek(0)
             tail = "\n".join(errors.read().splitlines()[-10:])
-            raise RuntimeError(f"the app never showed its window (exit status {child.returncode}):\n{tail}")
+            raise RuntimeError(f"the app's start-up check failed (window shown: {shown_ms is not None}, "
+                               f"exit status {child.returncode}):\n{tail}")
         return shown_ms
 
 
-def measure_startup(runs: int = 3) -> dict[str, Any]:
+def measure_startup(runs: int = 3, command: Callable[[Path], list[str]] = source_command,
+                    env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """``startup.window_ms``: the median of ``runs`` starts over one profile (after a first one)."""
     with tempfile.TemporaryDirectory(prefix="parley-bench-start-") as temp:
         data_dir = Path(temp) / "data"
-        first = start_once(data_dir)
-        samples = [start_once(data_dir) for _ in range(runs)]
+        first = start_once(command(data_dir), env)
+        samples = [start_once(command(data_dir), env) for _ in range(runs)]
     return {"window_ms": median(samples), "first_start_ms": round(first, 1),
             "runs_ms": [round(x, 1) for x in samples]}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.startup --launch DATA_DIR`` (the child), or measure and print."""
+    """``python -m bench.startup [--runs N]``: measure and print."""
     parser = argparse.ArgumentParser(prog="python -m bench.startup")
-    parser.add_argument("--launch", type=Path, metavar="DATA_DIR", help="be the child: start the app")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    if args.launch:
-        return launch(args.launch)
     print(measure_startup(args.runs))
     return 0
 

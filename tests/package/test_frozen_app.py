@@ -1,0 +1,152 @@
+"""The packaged app's smoke test (``make package-test``, run by CI after ``make test``).
+
+The archive ``make package`` made is unpacked and its executable run as on a machine without
+Python (``tests/package/frozen.py``): ``--version``, a chat with the bundled model, the window
+started offscreen, and a check that it writes nothing outside the platformdirs folders. Its
+time to window is measured against the source checkout's in the same run; both go with the
+archive's size to ``dist/package-test.json`` for the README.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app import __version__
+from app.paths import AppPaths
+from app.resources import BUNDLED_MODEL, resource_path
+from bench.startup import measure_startup
+from tests.package.frozen import ROOT, Sandbox, package_report, sandbox, tree_state, unpack
+
+pytestmark = pytest.mark.model
+RESULTS = ROOT / "dist" / "package-test.json"
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    """The archive unpacked: its folder and the command-line executable in it."""
+
+    folder: Path
+    executable: Path
+    archive: Path
+
+
+@pytest.fixture(scope="module")
+def unpacked(tmp_path_factory: pytest.TempPathFactory) -> Unpacked:
+    report = package_report()
+    archive = ROOT / report["archive"]
+    into = tmp_path_factory.mktemp("unpacked")
+    unpack(archive, into)
+    built = ROOT / report["folder"]
+    folder = into / built.name
+    return Unpacked(folder, folder / (ROOT / report["executable"]).relative_to(built), archive)
+
+
+@pytest.fixture
+def clean(tmp_path: Path, unpacked: Unpacked) -> Sandbox:
+    """A sandbox with a fresh home, every Python hidden where this user can hide it."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return sandbox(home, keep_visible=[unpacked.folder, home, tmp_path])
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """An empty working folder (nothing may be written into it)."""
+    folder = tmp_path / "cwd"
+    folder.mkdir()
+    return folder
+
+
+def test_the_archive_is_named_with_version_and_platform(unpacked: Unpacked) -> None:
+    machine = platform.machine().lower()
+    machine = {"amd64": "x86_64", "aarch64": "arm64"}.get(machine, machine)
+    system = {"darwin": "macos", "win32": "windows"}.get(sys.platform, sys.platform)
+    assert unpacked.archive.name.startswith(f"parley-{__version__}-{system}-{machine}.")
+    assert unpacked.executable.is_file()
+
+
+def test_the_package_carries_python_qt_llama_cpp_and_resources(unpacked: Unpacked) -> None:
+    inside = unpacked.folder / "_internal"
+    assert list(inside.glob("libpython3*")), "no Python runtime"
+    plugins = inside / "PySide6" / "Qt" / "plugins" / "platforms"
+    assert {"libqxcb.so", "libqwayland.so", "libqoffscreen.so"} <= {path.name for path in plugins.iterdir()}
+    assert (inside / "llama_cpp" / "lib" / "libllama.so").is_file()
+    ours = inside / "resources"
+    for parts in [("i18n", "parley_zh_CN.qm"), ("icons", "parley.svg"), ("icons", "parley-256.png"),
+                  ("licenses", "LGPL-3.0.txt"), ("licenses", "llama.cpp.txt"),
+                  ("linux", "io.parley.Parley.desktop"), BUNDLED_MODEL]:
+        assert filecmp.cmp(ours.joinpath(*parts), resource_path(*parts), shallow=False), parts
+
+
+def test_the_sandbox_hides_python(clean: Sandbox, workdir: Path) -> None:
+    if not clean.hidden:
+        pytest.skip("this user cannot make a mount namespace, so Python could not be hidden")
+    assert clean.run(["true"], cwd=workdir).returncode == 0  # the folders were covered
+    for python in (sys.executable, os.__file__, Path(sys.base_prefix) / "bin", ROOT / "app"):
+        assert clean.run(["test", "-e", str(python)], cwd=workdir).returncode == 1, python
+
+
+def test_version(unpacked: Unpacked, clean: Sandbox, workdir: Path) -> None:
+    done = clean.run([str(unpacked.executable), "--version"], cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"parley {__version__}"
+
+
+def test_chat_answers_with_the_bundled_model(unpacked: Unpacked, clean: Sandbox, workdir: Path,
+                                             tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = clean.run([str(unpacked.executable), "chat", "--data-dir", str(data), "--json",
+                      "--set", "max_tokens=24", "--set", "seed=7", "hello"], cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["reply"].strip()
+    assert (data / "parley.db").is_file()
+
+
+def test_the_window_shows_and_time_to_window_is_recorded(unpacked: Unpacked, clean: Sandbox) -> None:
+    frozen = measure_startup(3, lambda data: clean.command([str(unpacked.executable), "gui", "--self-test",
+                                                            "--data-dir", str(data)]), clean.env())
+    source = measure_startup(3)
+    report = package_report()
+    results = {"archive": unpacked.archive.name, "archive_bytes": unpacked.archive.stat().st_size,
+               "folder_bytes": report["folder_bytes"], "python_hidden": bool(clean.hidden),
+               "frozen_window_ms": frozen, "source_window_ms": source,
+               "frozen_to_source": round(frozen["window_ms"] / source["window_ms"], 2)}
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2))
+
+
+def test_it_writes_only_to_the_platformdirs_folders(unpacked: Unpacked, clean: Sandbox, workdir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    before = tree_state(unpacked.folder)
+    for argv in (["--version"], ["chat", "--set", "max_tokens=8", "hi"], ["gui", "--self-test"],
+                 ["models", "--json"], ["conversations"]):
+        done = clean.run([str(unpacked.executable), *argv], cwd=workdir)
+        assert done.returncode == 0, (argv, done.stderr)
+    assert tree_state(unpacked.folder) == before
+    assert not any(workdir.iterdir())
+    monkeypatch.setenv("HOME", str(clean.home))
+    for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.delenv(variable, raising=False)
+    user_dirs = AppPaths.from_data_dir(None)
+    allowed = (user_dirs.data_dir, user_dirs.config_dir, user_dirs.cache_dir, user_dirs.log_dir)
+    written = [path for path in clean.home.rglob("*") if path.is_file()]
+    assert written, "the app saved nothing"
+    assert [path for path in written if not any(path.is_relative_to(folder) for folder in allowed)] == []
+
+
+def test_the_frozen_app_finds_its_own_bundled_model(unpacked: Unpacked, clean: Sandbox, workdir: Path,
+                                                    tmp_path: Path) -> None:
+    done = clean.run([str(unpacked.executable), "models", "--json", "--data-dir", str(tmp_path / "d")],
+                     cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    paths = [Path(model["path"]) for model in json.loads(done.stdout)]
+    assert unpacked.folder.joinpath("_internal", "resources", *BUNDLED_MODEL) in paths
