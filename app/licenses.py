@@ -1,7 +1,9 @@
 """What Parley ships and under which licences: shown in the About dialog, one place to update.
 
 Each licence text is a file in ``resources/licenses`` (found through ``app.resources``, so it is
-there in a frozen package too). Components under the same licence text share its file.
+there in a frozen package too). Components under the same licence text share its file. A packaged
+build adds ``THIRD-PARTY-NOTICES.txt`` there (``packaging/notices.py``): the notices of everything
+else it bundles, shown as one more entry.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ COMPONENTS: tuple[Component, ...] = (
               "LGPL-3.0.txt"),
     Component("GNU GPL 3.0", QT_TRANSLATE_NOOP("AboutDialog", "the licence text the LGPL refers to"),
               "GPL-3.0-only", "https://www.gnu.org/licenses/gpl-3.0.html", "GPL-3.0.txt"),
+    Component("Python", QT_TRANSLATE_NOOP("AboutDialog", "the language Parley is written in"),
+              "PSF-2.0", "https://www.python.org", "Python.txt"),
     Component("Pygments", QT_TRANSLATE_NOOP("AboutDialog", "code highlighting"), "BSD-2-Clause",
               "https://pygments.org", "Pygments.txt"),
     Component("platformdirs", QT_TRANSLATE_NOOP("AboutDialog", "where user data is kept"), "MIT",
@@ -53,6 +57,8 @@ COMPONENTS: tuple[Component, ...] = (
               "https://palletsprojects.com/p/jinja/", "Jinja2.txt"),
     Component("MarkupSafe", QT_TRANSLATE_NOOP("AboutDialog", "used by Jinja2"), "BSD-3-Clause",
               "https://palletsprojects.com/p/markupsafe/", "MarkupSafe.txt"),
+    Component("keyring", QT_TRANSLATE_NOOP("AboutDialog", "keeps API keys in the system keyring"), "MIT",
+              "https://github.com/jaraco/keyring", "keyring.txt"),
     Component("NumPy", QT_TRANSLATE_NOOP("AboutDialog", "used by llama-cpp-python"),
               "BSD-3-Clause AND 0BSD AND MIT AND Zlib AND CC0-1.0", "https://numpy.org", "numpy.txt"),
     Component("diskcache", QT_TRANSLATE_NOOP("AboutDialog", "used by llama-cpp-python"), "Apache-2.0",
@@ -60,3 +66,15 @@ COMPONENTS: tuple[Component, ...] = (
     Component("typing_extensions", QT_TRANSLATE_NOOP("AboutDialog", "used by llama-cpp-python"),
               "PSF-2.0", "https://github.com/python/typing_extensions", "typing_extensions.txt"),
 )
+
+BUNDLED_NOTICES = Component(
+    QT_TRANSLATE_NOOP("AboutDialog", "Everything else in this package"),
+    QT_TRANSLATE_NOOP("AboutDialog", "the libraries the packaged app carries, with their notices"),
+    QT_TRANSLATE_NOOP("AboutDialog", "each as stated"), "", "THIRD-PARTY-NOTICES.txt")
+
+
+def components() -> tuple[Component, ...]:
+    """What to list in the About dialog: ``COMPONENTS``, and the bundled notices in a package."""
+    if resource_path("licenses", BUNDLED_NOTICES.file).is_file():
+        return (*COMPONENTS, BUNDLED_NOTICES)
+    return COMPONENTS

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from app import APP_NAME, __version__
 from app.engine.gpu import build_info
-from app.licenses import COMPONENTS
+from app.licenses import Component, components
 from app.ui.i18n import translate
 
 
@@ -53,10 +53,12 @@ class AboutDialog(QDialog):
         copy.setToolTip(translate("AboutDialog", "Copy the versions, for a bug report"))
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.details.toPlainText()))
 
+        self.listed: tuple[Component, ...] = components()
         self.components = QListWidget()
         self.components.setAccessibleName(translate("AboutDialog", "Components and their licences"))
-        for component in COMPONENTS:
-            self.components.addItem(f"{component.name} — {component.licence}")
+        for component in self.listed:
+            self.components.addItem(f"{translate('AboutDialog', component.name)} — "
+                                    f"{translate('AboutDialog', component.licence)}")
         self.licence_text = QPlainTextEdit()
         self.licence_text.setReadOnly(True)
         self.licence_text.setAccessibleName(translate("AboutDialog", "Licence text"))
@@ -79,10 +81,11 @@ class AboutDialog(QDialog):
         self.components.setCurrentRow(0)
 
     def _show_licence(self, row: int) -> None:
-        if 0 <= row < len(COMPONENTS):
-            component = COMPONENTS[row]
+        if 0 <= row < len(self.listed):
+            component = self.listed[row]
             what = translate("AboutDialog", component.what)
-            header = f"{component.name}: {what}\n{component.licence}"
+            header = (f"{translate('AboutDialog', component.name)}: {what}\n"
+                      f"{translate('AboutDialog', component.licence)}")
             if component.homepage:
                 header += f" · {component.homepage}"
             self.licence_text.setPlainText(f"{header}\n\n{component.text()}")
