@@ -28,6 +28,10 @@
         <translation>宽通用公共许可证所引用的许可证文本</translation>
     </message>
     <message>
+        <source>the language Parley is written in</source>
+        <translation>Parley 所用的编程语言</translation>
+    </message>
+    <message>
         <source>code highlighting</source>
         <translation>代码高亮</translation>
     </message>
@@ -44,8 +48,24 @@
         <translation>供 Jinja 使用</translation>
     </message>
     <message>
+        <source>keeps API keys in the system keyring</source>
+        <translation>把 API 密钥保存在系统密钥环中</translation>
+    </message>
+    <message>
         <source>used by llama-cpp-python</source>
         <translation>供 llama-cpp-python 使用</translation>
+    </message>
+    <message>
+        <source>Everything else in this package</source>
+        <translation>此安装包中的其他所有组件</translation>
+    </message>
+    <message>
+        <source>the libraries the packaged app carries, with their notices</source>
+        <translation>打包版应用附带的库及其声明</translation>
+    </message>
+    <message>
+        <source>each as stated</source>
+        <translation>各自注明</translation>
     </message>
     <message>
         <source>About {app}</source>
@@ -510,14 +530,6 @@
     <message>
         <source>Cannot write {path} ({reason}); choose another file.</source>
         <translation>无法写入 {path}（{reason}）；请选择其他文件。</translation>
-    </message>
-    <message>
-        <source>The bundled model is not installed; run `make run` again, or choose a model file with --model or the model_path setting.</source>
-        <translation>内置模型未安装；请重新运行 `make run`，或用 --model 或 model_path 设置选择一个模型文件。</translation>
-    </message>
-    <message>
-        <source>The bundled model file is missing ({path}); reinstall it with `make run`.</source>
-        <translation>内置模型文件缺失（{path}）；请用 `make run` 重新安装。</translation>
     </message>
     <message>
         <source>The chat template is set to custom but no custom template is written; write one in Settings or choose another chat template.</source>
@@ -1706,6 +1718,14 @@
     <message>
         <source>it made a number of more than {bits} bits</source>
         <translation>它生成了超过 {bits} 位的数字</translation>
+    </message>
+    <message>
+        <source>The bundled model is missing ({path}); install Parley again (from source: `make run`), or choose a model file with --model or the model_path setting.</source>
+        <translation>内置模型缺失（{path}）；请重新安装 Parley（从源码运行：`make run`），或用 --model 或 model_path 设置选择一个模型文件。</translation>
+    </message>
+    <message>
+        <source>Desktop integration is for Linux; on Windows and macOS the installer adds Parley to the Start menu or Applications folder.</source>
+        <translation>桌面集成仅适用于 Linux；在 Windows 和 macOS 上，安装程序会把 Parley 加入“开始”菜单或“应用程序”文件夹。</translation>
     </message>
 </context>
 <context>
