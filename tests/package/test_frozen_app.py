@@ -13,6 +13,8 @@ import filecmp
 import json
 import os
 import platform
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +22,10 @@ from pathlib import Path
 import pytest
 
 from app import __version__
+from app.core.settings import Settings, save_settings
 from app.paths import AppPaths
 from app.resources import BUNDLED_MODEL, resource_path
+from app.ui.startup_check import MODEL_FAILED
 from bench.startup import measure_startup
 from tests.package.frozen import ROOT, Sandbox, package_report, sandbox, tree_state, unpack
 
@@ -84,6 +88,19 @@ def test_the_package_carries_python_qt_llama_cpp_and_resources(unpacked: Unpacke
                   ("licenses", "LGPL-3.0.txt"), ("licenses", "llama.cpp.txt"),
                   ("linux", "io.parley.Parley.desktop"), BUNDLED_MODEL]:
         assert filecmp.cmp(ours.joinpath(*parts), resource_path(*parts), shallow=False), parts
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64" or shutil.which("objdump") is None,
+                    reason="checks x86-64 code with objdump")
+def test_llama_cpp_is_built_for_any_cpu_not_the_build_machine(unpacked: Unpacked) -> None:
+    """A build for the build machine's CPU (GGML_NATIVE) dies with SIGILL on most laptops: the
+    package's llama.cpp may use AVX2 but no AVX-512 (no zmm registers)."""
+    for library in sorted((unpacked.folder / "_internal" / "llama_cpp" / "lib").glob("libggml*.so")):
+        code = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(library)], capture_output=True,
+                              text=True, check=True).stdout
+        assert "%zmm" not in code, f"{library.name} uses AVX-512"
+        if library.name == "libggml-cpu.so":
+            assert "%ymm" in code  # and still AVX2, not a slow baseline build
 
 
 def test_the_sandbox_hides_python(clean: Sandbox, workdir: Path) -> None:
@@ -150,3 +167,14 @@ def test_the_frozen_app_finds_its_own_bundled_model(unpacked: Unpacked, clean: S
     assert done.returncode == 0, done.stderr
     paths = [Path(model["path"]) for model in json.loads(done.stdout)]
     assert unpacked.folder.joinpath("_internal", "resources", *BUNDLED_MODEL) in paths
+
+
+def test_the_frozen_app_finds_its_translations(unpacked: Unpacked, clean: Sandbox, workdir: Path,
+                                               tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    save_settings(AppPaths.from_data_dir(data).settings_file, Settings({"language": "zh_CN"}))
+    missing = tmp_path / "missing.gguf"
+    done = clean.run([str(unpacked.executable), "--model", str(missing), "gui", "--self-test",
+                      "--data-dir", str(data)], cwd=workdir)
+    assert done.returncode == 1  # no model, on purpose: its reason is shown in the window's language
+    assert f"{MODEL_FAILED}: 模型文件 {missing} 不存在" in done.stdout, done.stdout + done.stderr
