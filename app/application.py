@@ -38,7 +38,7 @@ from app.ui.connection_manager import ConnectionManager
 from app.ui.controller import ChatController
 from app.ui.i18n import resolve_language, translate, use_language
 from app.ui.main_window import MainWindow
-from app.ui.startup_check import StartupCheck, private_stdout
+from app.ui.startup_check import CANNOT_START, StartupCheck, private_stdout
 from app.ui.theme import Appearance
 
 log = logging.getLogger(__name__)
@@ -143,8 +143,11 @@ def run_gui(paths: AppPaths, model: str | None = None, self_test: bool = False) 
     except (ParleyError, OSError, sqlite3.Error) as exc:  # a full disk or read-only folder, too
         log.exception("cannot start")
         print(f"parley: error: {error_text(exc)}", file=sys.stderr)
-        dialogs.show_error(None, translate("Application", "{app} cannot start").format(app=APP_NAME),
-                           error_text(exc, translate))
+        if out is not None:  # nobody is there to close a dialog
+            print(f"{CANNOT_START}: {error_text(exc)}", file=out, flush=True)
+        else:
+            dialogs.show_error(None, translate("Application", "{app} cannot start").format(app=APP_NAME),
+                               error_text(exc, translate))
         return 1
     _report_unexpected_errors(session.window)
     check = StartupCheck(session.window, out) if out is not None else None

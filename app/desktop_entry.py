@@ -32,6 +32,8 @@ from app.resources import is_frozen, resource_path
 
 _PNG = re.compile(r"parley-(\d+)\.png")
 _EXEC_RESERVED = re.compile(r"""[\s"'\\><~|&;$*?#()`]""")
+_STRING_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}  # the spec's string escapes
+_SHARED_MODE = 0o644  # launchers and icons are read by the desktop, like any installed file
 
 
 @dataclass(frozen=True)
@@ -58,23 +60,28 @@ def launch_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "app"]
 
 
+def string_value(text: str) -> str:
+    """``text`` escaped as a desktop entry string value (backslash, newline, tab, return)."""
+    return "".join(_STRING_ESCAPES.get(char, char) for char in text)
+
+
 def exec_value(command: list[str]) -> str:
-    """``command`` as a desktop entry's ``Exec`` value: arguments quoted where the spec asks,
-    then escaped as a string value."""
+    """``command`` as a desktop entry's ``Exec`` value: arguments quoted where the spec asks
+    (``"`` ` ``$`` and ``\\`` escaped inside the quotes, ``%`` doubled), then escaped as a string."""
     def quoted(argument: str) -> str:
         if not _EXEC_RESERVED.search(argument):
             return argument
         return '"' + re.sub(r'(["`$\\])', r"\\\1", argument) + '"'
 
-    line = " ".join(quoted(argument).replace("%", "%%") for argument in command)
-    return line.replace("\\", "\\\\")
+    return string_value(" ".join(quoted(argument).replace("%", "%%") for argument in command))
 
 
 def desktop_entry(command: list[str]) -> str:
-    """The launcher's text: the template in resources with ``Exec``/``TryExec`` for ``command``."""
+    """The launcher's text: the template in resources with ``Exec`` for ``command`` and ``TryExec``
+    for its program (a plain path: ``TryExec`` is a string, not a command line)."""
     template = resource_path("linux", f"{APP_ID}.desktop").read_text(encoding="utf-8")
-    template = re.sub(r"(?m)^TryExec=.*$", "TryExec=" + exec_value(command[:1]), template)
-    return re.sub(r"(?m)^Exec=.*$", "Exec=" + exec_value(command), template)
+    template = re.sub(r"(?m)^TryExec=.*$", lambda _: "TryExec=" + string_value(command[0]), template)
+    return re.sub(r"(?m)^Exec=.*$", lambda _: "Exec=" + exec_value(command), template)
 
 
 def planned_files(home: Path, command: list[str]) -> list[DesktopFile]:
@@ -99,20 +106,23 @@ def install(home: Path, command: list[str]) -> list[Path]:
     _check_platform()
     written = []
     for file in planned_files(home, command):
-        write_atomically(file.target, file.data)
+        write_atomically(file.target, file.data, mode=_SHARED_MODE)
         written.append(file.target)
     _refresh(home)
     return written
 
 
 def uninstall(home: Path) -> list[Path]:
-    """Remove what ``install`` writes under ``home``; return what was removed."""
+    """Remove what ``install`` writes under ``home`` (icons of sizes an older version installed
+    too); return what was removed."""
     _check_platform()
+    targets = {file.target for file in planned_files(home, launch_command())}
+    targets.update((home / "icons" / "hicolor").glob(f"*/apps/{APP_ID}.*"))
     removed = []
-    for file in planned_files(home, []):
-        if file.target.is_file():
-            file.target.unlink()
-            removed.append(file.target)
+    for target in sorted(targets):
+        if target.is_file():
+            target.unlink()
+            removed.append(target)
     _refresh(home)
     return removed
 

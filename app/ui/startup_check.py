@@ -20,13 +20,19 @@ from app.ui.main_window import MainWindow
 WINDOW_SHOWN = "parley self-test: window shown"
 MODEL_LOADED = "parley self-test: model loaded"
 MODEL_FAILED = "parley self-test: no model loaded"
-LOAD_TIMEOUT_S = 120.0
+NEVER_SHOWN = "parley self-test: the window was never shown"
+CANNOT_START = "parley self-test: cannot start"
+LOAD_TIMEOUT_S = 120.0  # for the window to be shown, and again for the model to load
 _POLL_MS = 50
 
 
 def private_stdout() -> TextIO:
     """A copy of standard output that keeps working while llama.cpp points descriptor 1 at
-    /dev/null (llama-cpp-python does, for the whole process, while it loads a model)."""
+    /dev/null (llama-cpp-python does, for the whole process, while it loads a model). A program
+    without a console (Windows' Parley.exe) has none: the lines then go nowhere, and the exit
+    status still tells (use parley-cli.exe to see them)."""
+    if sys.stdout is None:
+        return open(os.devnull, "w")  # lives as long as the process
     return os.fdopen(os.dup(sys.stdout.fileno()), "w")
 
 
@@ -44,6 +50,7 @@ class StartupCheck(QObject):
         self._problem = ""
         window.controller.loader.problem.connect(self._remember_problem)
         QCoreApplication.instance().installEventFilter(self)  # Expose goes to the window's QWindow
+        QTimer.singleShot(round(timeout_s * 1000), self._give_up_unless_shown)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The first Expose of the window starts the wait for the model."""
@@ -58,6 +65,13 @@ class StartupCheck(QObject):
             QTimer.singleShot(0, self._check_model)
         return False
 
+    def _give_up_unless_shown(self) -> None:
+        if not self._shown:
+            self._shown = True  # no second report from a late Expose
+            QCoreApplication.instance().removeEventFilter(self)
+            self._say(NEVER_SHOWN)
+            self.window.close()
+
     def _remember_problem(self, text: str) -> None:
         self._problem = text
 
@@ -70,7 +84,8 @@ class StartupCheck(QObject):
             self.passed = True
             self._say(f"{MODEL_LOADED}: {loader.info.label}")
         else:
-            reason = "still loading" if loader.loading else self._problem or "no reason given"
+            shown_error = self.window.error_banner.text() if self.window.error_banner.isVisible() else ""
+            reason = "still loading" if loader.loading else self._problem or shown_error or "no reason given"
             self._say(f"{MODEL_FAILED}: {reason}")
         self.window.close()
 

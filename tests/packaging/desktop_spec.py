@@ -23,6 +23,7 @@ KEYS = {
 MAIN_CATEGORIES = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game", "Graphics", "Network",
                    "Office", "Science", "Settings", "System", "Utility"}
 FIELD_CODES = set("fFuUick%")
+_STRING_ESCAPES = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
 _KEY = re.compile(r"([A-Za-z0-9-]+)(?:\[([a-z]{2,3}(?:_[A-Z]{2})?(?:\.[A-Za-z0-9-]+)?(?:@[a-z]+)?)\])?$")
 
 
@@ -97,10 +98,30 @@ def _entry_problems(entries: dict[str, str]) -> list[str]:
     return found
 
 
+def unescape_string(value: str) -> str:
+    """A string value as the spec reads it (``\\s \\n \\t \\r \\\\``); ValueError on any other escape."""
+    out, index = [], 0
+    while index < len(value):
+        char = value[index]
+        if char == "\\":
+            escaped = value[index + 1:index + 2]
+            if escaped not in _STRING_ESCAPES:
+                raise ValueError(f"unknown string escape \\{escaped} at {index}")
+            out.append(_STRING_ESCAPES[escaped])
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
 def exec_problems(value: str) -> list[str]:
     """The ``Exec`` value's field codes and quoting, as the spec's "The Exec key" section says."""
     found = []
-    unescaped = value.replace("\\\\", "\\")  # the string-value escape first
+    try:
+        unescaped = unescape_string(value)  # the string-value escapes first
+    except ValueError as exc:
+        return [f"Exec: {exc}"]
     in_quotes = False
     index = 0
     while index < len(unescaped):
@@ -126,7 +147,7 @@ def exec_problems(value: str) -> list[str]:
 
 def exec_arguments(value: str) -> list[str]:
     """Split an ``Exec`` value into arguments (no field codes), as a launcher does."""
-    unescaped = value.replace("\\\\", "\\")
+    unescaped = unescape_string(value)
     arguments: list[str] = []
     current, in_quotes, started, index = "", False, False, 0
     while index < len(unescaped):
