@@ -15,6 +15,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -30,38 +31,45 @@ def source_command(data_dir: Path) -> list[str]:
 
 
 def start_once(command: list[str], env: Mapping[str, str] | None = None, cwd: Path | None = None,
-               timeout_s: float = LOAD_TIMEOUT_S + 60) -> float:
+               timeout_s: float = 2 * LOAD_TIMEOUT_S + 60) -> float:
     """Milliseconds from just before starting ``command`` (a ``--self-test`` start) to its line
-    saying the window is shown. RuntimeError if it never says so, or its check fails."""
+    saying the window is shown. RuntimeError if it never says so, its check fails, or it runs
+    past ``timeout_s`` (then it is killed)."""
     with tempfile.TemporaryFile(mode="w+") as errors:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
                                  env=dict(env) if env is not None else child_env(), cwd=cwd)
-        shown_ms = None
-        assert child.stdout is not None
-        for line in child.stdout:
-            if shown_ms is None and line.strip() == WINDOW_SHOWN:
-                shown_ms = (time.perf_counter() - started) * 1000
+        shown_ms: list[float] = []
+
+        def read_lines() -> None:  # in a thread, so a child that hangs cannot hold this one
+            assert child.stdout is not None
+            for line in child.stdout:
+                if not shown_ms and line.strip() == WINDOW_SHOWN:
+                    shown_ms.append((time.perf_counter() - started) * 1000)
+
+        reader = threading.Thread(target=read_lines, daemon=True)
+        reader.start()
         try:
             child.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-        if shown_ms is None or child.returncode != 0:
+        reader.join(timeout=10)
+        if not shown_ms or child.returncode != 0:
             errors.seek(0)
             tail = "\n".join(errors.read().splitlines()[-10:])
-            raise RuntimeError(f"the app's start-up check failed (window shown: {shown_ms is not None}, "
+            raise RuntimeError(f"the app's start-up check failed (window shown: {bool(shown_ms)}, "
                                f"exit status {child.returncode}):\n{tail}")
-        return shown_ms
+        return shown_ms[0]
 
 
 def measure_startup(runs: int = 3, command: Callable[[Path], list[str]] = source_command,
-                    env: Mapping[str, str] | None = None) -> dict[str, Any]:
+                    env: Mapping[str, str] | None = None, cwd: Path | None = None) -> dict[str, Any]:
     """``startup.window_ms``: the median of ``runs`` starts over one profile (after a first one)."""
     with tempfile.TemporaryDirectory(prefix="parley-bench-start-") as temp:
         data_dir = Path(temp) / "data"
-        first = start_once(command(data_dir), env)
-        samples = [start_once(command(data_dir), env) for _ in range(runs)]
+        first = start_once(command(data_dir), env, cwd)
+        samples = [start_once(command(data_dir), env, cwd) for _ in range(runs)]
     return {"window_ms": median(samples), "first_start_ms": round(first, 1),
             "runs_ms": [round(x, 1) for x in samples]}
 
