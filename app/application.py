@@ -32,7 +32,7 @@ from app.engine.worker import EngineWorker
 from app.paths import AppPaths
 from app.platform_check import display_problem
 from app.profile import Profile, open_profile
-from app.resources import resource_path
+from app.resources import icon_files
 from app.ui import dialogs
 from app.ui.connection_manager import ConnectionManager
 from app.ui.controller import ChatController
@@ -75,7 +75,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def application_icon() -> QIcon:
     """Parley's icon at every size in ``resources/icons``: windows, the taskbar and the dock use it."""
     icon = QIcon()
-    for png in sorted(resource_path("icons").glob("parley-*.png")):
+    for png in icon_files().values():
         icon.addFile(str(png))
     return icon
 

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     gui = commands.add_parser("gui", parents=[common], help="open the desktop app (the default)")
+    gui.add_argument("--model", metavar="NAME_OR_PATH", default=argparse.SUPPRESS,
+                     help="model to load this time instead of the configured one: a library name or a file")
     gui.add_argument("--self-test", action="store_true",
                      help="open the window, wait for the model to load, report both and quit "
                           "(exit status 0 when both worked)")

@@ -16,6 +16,8 @@ Uninstalling removes exactly these files and nothing else. Writes go only to tho
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import re
 import shutil
 import subprocess
@@ -28,9 +30,10 @@ from app import APP_ID
 from app.core.atomic import write_atomically
 from app.core.errors import ParleyError
 from app.core.i18n import QT_TRANSLATE_NOOP
-from app.resources import is_frozen, resource_path
+from app.resources import icon_files, is_frozen, resource_path
 
-_PNG = re.compile(r"parley-(\d+)\.png")
+log = logging.getLogger(__name__)
+
 _EXEC_RESERVED = re.compile(r"""[\s"'\\><~|&;$*?#()`]""")
 _STRING_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}  # the spec's string escapes
 _SHARED_MODE = 0o644  # launchers and icons are read by the desktop, like any installed file
@@ -46,8 +49,6 @@ class DesktopFile:
 
 def data_home() -> Path:
     """``$XDG_DATA_HOME``, or ``~/.local/share`` when it is unset or not absolute (as the spec says)."""
-    import os
-
     configured = os.environ.get("XDG_DATA_HOME", "")
     return Path(configured) if Path(configured).is_absolute() else Path.home() / ".local" / "share"
 
@@ -86,18 +87,14 @@ def desktop_entry(command: list[str]) -> str:
 
 def planned_files(home: Path, command: list[str]) -> list[DesktopFile]:
     """Every file an install writes under ``home`` (the XDG data home)."""
-    icons = resource_path("icons")
     hicolor = home / "icons" / "hicolor"
     files = [DesktopFile(home / "applications" / f"{APP_ID}.desktop", desktop_entry(command).encode()),
              DesktopFile(home / "metainfo" / f"{APP_ID}.metainfo.xml",
                          resource_path("linux", f"{APP_ID}.metainfo.xml").read_bytes()),
              DesktopFile(hicolor / "scalable" / "apps" / f"{APP_ID}.svg",
-                         (icons / "parley.svg").read_bytes())]
-    for png in sorted(icons.glob("parley-*.png")):
-        match = _PNG.fullmatch(png.name)
-        if match:
-            size = match.group(1)
-            files.append(DesktopFile(hicolor / f"{size}x{size}" / "apps" / f"{APP_ID}.png", png.read_bytes()))
+                         resource_path("icons", "parley.svg").read_bytes())]
+    files += [DesktopFile(hicolor / f"{size}x{size}" / "apps" / f"{APP_ID}.png", png.read_bytes())
+              for size, png in icon_files().items()]
     return files
 
 
@@ -144,8 +141,11 @@ def _refresh(home: Path) -> None:
         commands.append(["update-desktop-database", "--quiet", str(applications)])
     if shutil.which("gtk-update-icon-cache") and (hicolor / "icon-theme.cache").is_file():
         commands.append(["gtk-update-icon-cache", "--quiet", "--force", "--ignore-theme-index", str(hicolor)])
-    for command in commands:
-        subprocess.run(command, check=False, capture_output=True, timeout=60)
+    for command in commands:  # a convenience: the menu also notices the files by itself
+        try:
+            subprocess.run(command, check=False, capture_output=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            log.warning("%s did not run", command[0], exc_info=True)
     if hicolor.is_dir():
         hicolor.touch()  # icon caches notice a newer folder
 

@@ -54,3 +54,13 @@ def resource_path(*parts: str) -> Path:
         except metadata.PackageNotFoundError:
             pass
     return resources_root().joinpath(*parts)
+
+
+def icon_files() -> dict[int, Path]:
+    """Parley's PNG icons by pixel size (``resources/icons/parley-N.png``, written by ``make icons``)."""
+    found = {}
+    for png in resource_path("icons").glob("parley-*.png"):
+        size = png.stem.removeprefix("parley-")
+        if size.isdigit():
+            found[int(size)] = png
+    return dict(sorted(found.items()))

@@ -65,7 +65,7 @@ def test_a_start_that_fails_is_reported_without_a_dialog_nobody_can_close(tmp_pa
 
 
 def test_a_model_name_that_is_not_found_gives_its_reason(tmp_path: Path) -> None:
-    done = self_test("--model", "no-such-model", "gui", "--self-test", "--data-dir", str(tmp_path / "data"))
+    done = self_test("gui", "--model", "no-such-model", "--self-test", "--data-dir", str(tmp_path / "data"))
     assert done.returncode == 1
     reason = done.stdout.splitlines()[1].removeprefix(f"{MODEL_FAILED}: ")
     assert "no-such-model" in reason and reason != "no reason given"

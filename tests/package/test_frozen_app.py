@@ -13,6 +13,7 @@ import filecmp
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from app.resources import BUNDLED_MODEL, resource_path
 from app.ui.startup_check import MODEL_FAILED
 from bench.startup import measure_startup
 from tests.package.frozen import ROOT, Sandbox, package_report, sandbox, tree_state, unpack
+from tests.packaging import packaging_module
 
 pytestmark = pytest.mark.model
 RESULTS = ROOT / "dist" / "package-test.json"
@@ -70,10 +72,9 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def test_the_archive_is_named_with_version_and_platform(unpacked: Unpacked) -> None:
-    machine = platform.machine().lower()
-    machine = {"amd64": "x86_64", "aarch64": "arm64"}.get(machine, machine)
-    system = {"darwin": "macos", "win32": "windows"}.get(sys.platform, sys.platform)
-    assert unpacked.archive.name.startswith(f"parley-{__version__}-{system}-{machine}.")
+    tag = packaging_module("build").platform_tag()
+    assert re.fullmatch(r"(linux|windows|macos)-(x86_64|arm64)", tag)
+    assert unpacked.archive.name in (f"parley-{__version__}-{tag}.tar.gz", f"parley-{__version__}-{tag}.zip")
     assert unpacked.executable.is_file()
 
 
