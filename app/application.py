@@ -30,7 +30,6 @@ from app.engine.llama_engine import LlamaEngine
 from app.engine.remote_engine import RemoteEngine
 from app.engine.worker import EngineWorker
 from app.paths import AppPaths
-from app.platform_check import display_problem
 from app.profile import Profile, open_profile
 from app.resources import icon_files
 from app.ui import dialogs
@@ -133,10 +132,6 @@ def run_gui(paths: AppPaths, model: str | None = None, self_test: bool = False) 
     (``app.ui.startup_check``); the status says whether both happened.
     """
     out = private_stdout() if self_test else None  # before llama.cpp can redirect descriptor 1
-    problem = display_problem()
-    if problem:
-        print(f"parley: {problem}", file=sys.stderr)
-        return 1
     app = create_application()
     try:
         session = start_session(paths, model)

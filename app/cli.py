@@ -55,6 +55,7 @@ from app.core.settings_schema import SettingError, parse_assignment
 from app.core.turn import ReplyRecorder, start_turn
 from app.desktop_entry import add_desktop_command, run_desktop_command
 from app.paths import AppPaths
+from app.platform_check import display_problem
 from app.profile import Profile, open_profile
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = AppPaths.from_data_dir(getattr(args, "data_dir", None))
     try:
         if args.command in (None, "gui"):
+            problem = display_problem()  # before QtGui loads: a missing library becomes a sentence
+            if problem:
+                print(f"parley: {problem}", file=sys.stderr)
+                return 1
             from app.application import run_gui  # Qt is imported only for the GUI
 
             return run_gui(paths, args.model, self_test=getattr(args, "self_test", False))

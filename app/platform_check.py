@@ -57,20 +57,30 @@ def missing_libraries_in_ldd_output(output: str) -> list[str]:
     return missing
 
 
-def plugin_path(platform: str) -> Path:
-    """Where PySide6 keeps the Qt platform plugin for ``platform``."""
+def qt_file(*parts: str) -> Path:
+    """A file of PySide6's (the wheel's layout, which the packaged app keeps)."""
     import PySide6  # only the package location; no Qt library is loaded here
 
-    return Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / f"libq{platform}.so"
+    return Path(PySide6.__file__).parent.joinpath(*parts)
 
 
-def missing_libraries(platform: str) -> list[str]:
-    """System libraries the platform plugin needs but cannot find ([] if unknown)."""
-    plugin = plugin_path(platform)
-    if not plugin.exists():
+def plugin_path(platform: str) -> Path:
+    """Where PySide6 keeps the Qt platform plugin for ``platform``."""
+    return qt_file("Qt", "plugins", "platforms", f"libq{platform}.so")
+
+
+def gui_module_path() -> Path:
+    """PySide6's QtGui extension module: every window needs its libraries (libGL among them),
+    offscreen too."""
+    return next(iter(sorted(qt_file().glob("QtGui.*.so"))), qt_file("QtGui.abi3.so"))
+
+
+def missing_libraries(library: Path) -> list[str]:
+    """System libraries ``library`` needs, directly or not, but cannot find ([] if unknown)."""
+    if not library.exists():
         return []
     try:
-        result = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, timeout=20,
+        result = subprocess.run(["ldd", str(library)], capture_output=True, text=True, timeout=20,
                                 check=False)
     except (OSError, subprocess.SubprocessError):
         return []
@@ -79,18 +89,19 @@ def missing_libraries(platform: str) -> list[str]:
 
 def display_problem(environ: Mapping[str, str] | None = None,
                     platform_name: str = sys.platform) -> str | None:
-    """A sentence explaining why the GUI cannot start here, or None if it should start."""
+    """A sentence explaining why the GUI cannot start here, or None if it should start.
+    Run before anything imports QtGui: a library QtGui lacks would fail that import."""
     env = os.environ if environ is None else environ
     if not platform_name.startswith("linux"):
         return None
     requested = env.get("QT_QPA_PLATFORM", "").split(":")[0].strip()
-    if requested in HEADLESS_PLATFORMS:
-        return None
     if not requested and not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         return ("No graphical display was found (DISPLAY and WAYLAND_DISPLAY are not set); "
                 "start Parley from a desktop session, or use `parley chat` in a terminal.")
-    platform = requested or ("xcb" if env.get("DISPLAY") else "wayland")
-    missing = missing_libraries(platform)
+    libraries = [gui_module_path()]
+    if requested not in HEADLESS_PLATFORMS:
+        libraries.append(plugin_path(requested or ("xcb" if env.get("DISPLAY") else "wayland")))
+    missing = list(dict.fromkeys(name for library in libraries for name in missing_libraries(library)))
     if not missing:
         return None
     packages = sorted({DEBIAN_PACKAGES.get(lib, lib) for lib in missing})
