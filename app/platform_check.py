@@ -75,12 +75,13 @@ def gui_module_path() -> Path:
     return next(iter(sorted(qt_file().glob("QtGui.*.so"))), qt_file("QtGui.abi3.so"))
 
 
-def missing_libraries(library: Path) -> list[str]:
-    """System libraries ``library`` needs, directly or not, but cannot find ([] if unknown)."""
-    if not library.exists():
+def missing_libraries(*libraries: Path) -> list[str]:
+    """System libraries these need, directly or not, but cannot find ([] if unknown): one ``ldd``."""
+    existing = [str(library) for library in libraries if library.exists()]
+    if not existing:
         return []
     try:
-        result = subprocess.run(["ldd", str(library)], capture_output=True, text=True, timeout=20,
+        result = subprocess.run(["ldd", *existing], capture_output=True, text=True, timeout=20,
                                 check=False)
     except (OSError, subprocess.SubprocessError):
         return []
@@ -101,7 +102,7 @@ def display_problem(environ: Mapping[str, str] | None = None,
     libraries = [gui_module_path()]
     if requested not in HEADLESS_PLATFORMS:
         libraries.append(plugin_path(requested or ("xcb" if env.get("DISPLAY") else "wayland")))
-    missing = list(dict.fromkeys(name for library in libraries for name in missing_libraries(library)))
+    missing = missing_libraries(*libraries)
     if not missing:
         return None
     packages = sorted({DEBIAN_PACKAGES.get(lib, lib) for lib in missing})

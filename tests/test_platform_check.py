@@ -22,7 +22,7 @@ def test_not_found_libraries_are_read_from_ldd() -> None:
 
 def test_missing_library_is_named_with_its_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(platform_check, "missing_libraries",
-                        lambda library: ["libxcb-cursor.so.0"] if library.name == "libqxcb.so" else [])
+                        lambda *libraries: ["libxcb-cursor.so.0"] * (libraries[-1].name == "libqxcb.so"))
     problem = display_problem({"DISPLAY": ":0"}, "linux")
     assert problem is not None
     assert "libxcb-cursor.so.0" in problem and "sudo apt install libxcb-cursor0" in problem
@@ -42,7 +42,7 @@ def test_qt_guis_own_libraries_are_needed_offscreen_too(monkeypatch: pytest.Monk
     """A minimal system without libGL: importing QtGui itself would fail (seen in a debootstrap
     chroot running the packaged app), so the check names it before anything imports Qt."""
     monkeypatch.setattr(platform_check, "missing_libraries",
-                        lambda library: ["libGL.so.1"] if library.name.startswith("QtGui") else [])
+                        lambda *libraries: ["libGL.so.1"] if libraries[0].name.startswith("QtGui") else [])
     problem = display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux")
     assert problem is not None and "libGL.so.1" in problem and "sudo apt install libgl1" in problem
 
@@ -59,7 +59,7 @@ def test_the_gui_is_not_started_when_a_library_is_missing(monkeypatch: pytest.Mo
 def test_the_real_check_reads_the_installed_plugin() -> None:
     """ldd runs on PySide6's own xcb plugin; whatever it misses maps to a package name."""
     assert platform_check.plugin_path("xcb").exists() and platform_check.gui_module_path().exists()
-    missing = [*platform_check.missing_libraries(platform_check.plugin_path("xcb")),
-               *platform_check.missing_libraries(platform_check.gui_module_path())]
+    missing = platform_check.missing_libraries(platform_check.gui_module_path(),
+                                               platform_check.plugin_path("xcb"))
     assert all(".so" in name for name in missing)
     assert all(name in platform_check.DEBIAN_PACKAGES for name in missing)
