@@ -15,8 +15,11 @@ import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,3 +189,33 @@ def test_the_frozen_app_finds_its_translations(unpacked: Unpacked, clean: Sandbo
                       "--data-dir", str(data)], cwd=workdir)
     assert done.returncode == 1  # no model, on purpose: its reason is shown in the window's language
     assert f"{MODEL_FAILED}: 模型文件 {missing} 不存在" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_frozen_api_server_answers(unpacked: Unpacked, clean: Sandbox, workdir: Path,
+                                       tmp_path: Path) -> None:
+    """``parley serve`` imports its modules lazily: they must be in the package all the same."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tmp_path / "data"
+    server = subprocess.Popen(clean.command([str(unpacked.executable), "serve", "--data-dir", str(data),
+                                             "--port", str(port)]), env=clean.env(), cwd=workdir,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                token = (data / "api-token").read_text().strip()
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models",
+                                                 headers={"Authorization": f"Bearer {token}"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    models = json.load(response)
+                break
+            except (OSError, ValueError):
+                running = server.poll() is None and time.monotonic() < deadline
+                assert running, server.stderr and server.stderr.read()
+                time.sleep(0.2)
+        assert [model["id"] for model in models["data"]] == [BUNDLED_MODEL[-1]]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
