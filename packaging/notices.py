@@ -52,7 +52,7 @@ def distribution_notice(dist: metadata.Distribution) -> str:
              f"Licence: {declared.splitlines()[0] if declared else ', '.join(classifiers) or 'see below'}"]
     for file in dist.files or []:
         if _LICENCE_FILE.search(file.name) and ".dist-info" in str(file):
-            lines += ["", f"--- {file.name} ---", dist.read_text(str(file).split("/", 1)[1]) or ""]
+            lines += ["", f"--- {file.name} ---", file.read_text(encoding="utf-8")]
     return "\n".join(lines)
 
 
